@@ -1,0 +1,211 @@
+# SeNEMO integration-test harness (bash, sourced by tests/integration/*.sh).
+#
+# Every test calls h_init NAME first. It gets a private run directory, a
+# cleanup trap (EXIT, INT, TERM) that stops every daemon it started by PID and
+# deletes every network namespace it created, and a record of both in the
+# shared state directory ($SENEMO_TEST_STATE) so the final cleanup check can
+# prove nothing was left behind.
+#
+# Daemon helpers: h_kamailio, h_freediameter, h_rtpengine, h_sipp.
+# Ports: h_port (free UDP+TCP port, never handed out twice in one run).
+# Namespaces: h_netns, h_veth, h_addr_change (see also tests/lib/netns.sh).
+
+set -o pipefail
+H_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+H_BUILD="${SENEMO_BUILD:-$H_ROOT/build}"
+SENEMO_TEST_STATE="${SENEMO_TEST_STATE:-$H_BUILD/test-state}"
+H_PIDS=()
+H_NETNS=()
+H_NAMES=()
+H_FAILED=0
+
+h_log()  { echo "[$(date +%T.%3N)] $H_TEST: $*" >&2; }
+
+h_init() {
+    H_TEST="$1"
+    mkdir -p "$SENEMO_TEST_STATE" /tmp/senemo-tests
+    H_DIR="$(mktemp -d "/tmp/senemo-tests/$H_TEST.XXXXXX")"
+    H_RUNID="$(basename "$H_DIR" | tr -dc 'a-zA-Z0-9' | tail -c 6)"
+    trap 'h_cleanup' EXIT
+    trap 'h_log "interrupted"; exit 130' INT TERM
+    h_log "run dir $H_DIR"
+}
+
+# Print the logs of every daemon this test started (called on failure).
+h_dump_logs() {
+    local f
+    for f in "$H_DIR"/*.log; do
+        [ -f "$f" ] || continue
+        echo "----- $(basename "$f") (last 60 lines) -----" >&2
+        tail -n 60 "$f" >&2
+    done
+}
+
+h_fail() {
+    h_log "FAIL: $*"
+    H_FAILED=1
+    exit 1
+}
+
+h_pass() { h_log "ok: $*"; }
+
+# record a pid with its start time so reuse of the number is not mistaken
+_h_record_pid() {
+    local pid="$1" st
+    st="$(awk '{print $22}' "/proc/$pid/stat" 2>/dev/null)" || return 0
+    echo "$pid $st $H_TEST" >> "$SENEMO_TEST_STATE/pids"
+}
+
+# h_start NAME cmd... : run a daemon in the foreground of a background job
+h_start() {
+    local name="$1"; shift
+    "$@" > "$H_DIR/$name.log" 2>&1 &
+    local pid=$!
+    H_PIDS+=("$pid"); H_NAMES+=("$name")
+    _h_record_pid "$pid"
+    eval "H_PID_${name//[^a-zA-Z0-9_]/_}=$pid"
+    h_log "started $name (pid $pid): $*"
+}
+
+# h_start_ns NS NAME cmd... : same, inside a network namespace
+h_start_ns() {
+    local ns="$1" name="$2"; shift 2
+    h_start "$name" ip netns exec "$ns" "$@"
+}
+
+h_pid() { local v="H_PID_${1//[^a-zA-Z0-9_]/_}"; echo "${!v}"; }
+
+# stop one daemon by name: TERM, then KILL after 5 s
+h_stop() {
+    local pid; pid="$(h_pid "$1")"
+    [ -n "$pid" ] || return 0
+    _h_kill_pid "$pid"
+}
+
+_h_kill_pid() {
+    local pid="$1" i
+    kill -0 "$pid" 2>/dev/null || return 0
+    kill -TERM "$pid" 2>/dev/null
+    for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -KILL "$pid" 2>/dev/null
+        # kamailio children are in our process group only via the parent: take them too
+        pkill -KILL -P "$pid" 2>/dev/null
+    fi
+    wait "$pid" 2>/dev/null
+    return 0
+}
+
+h_cleanup() {
+    local rc=$? i
+    trap - EXIT INT TERM
+    [ "$rc" != 0 ] && H_FAILED=1
+    for ((i=${#H_PIDS[@]}-1; i>=0; i--)); do
+        _h_kill_pid "${H_PIDS[$i]}"
+    done
+    for ns in "${H_NETNS[@]}"; do
+        local p
+        for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+        ip netns del "$ns" 2>/dev/null
+    done
+    if [ "$H_FAILED" = 1 ]; then
+        h_dump_logs
+        h_log "FAILED (logs kept in $H_DIR)"
+    else
+        [ -n "${SENEMO_KEEP_LOGS:-}" ] || rm -rf "$H_DIR"
+        h_log "PASSED"
+    fi
+    exit "$rc"
+}
+
+# ---- ports ---------------------------------------------------------------
+# h_port: a port free on UDP and TCP, not handed out before in this ctest run
+h_port() {
+    local p i
+    mkdir -p "$SENEMO_TEST_STATE/ports"
+    for i in $(seq 200); do
+        p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 30000 ))
+        ss -Hlnu "sport = :$p" 2>/dev/null | grep -q . && continue
+        ss -Hlnt "sport = :$p" 2>/dev/null | grep -q . && continue
+        # atomic claim across parallel tests
+        mkdir "$SENEMO_TEST_STATE/ports/$p" 2>/dev/null || continue
+        echo "$p"; return 0
+    done
+    h_fail "no free port found"
+}
+
+# ---- waiting -------------------------------------------------------------
+# h_wait_for SECONDS cmd... : retry cmd until it succeeds or time runs out
+h_wait_for() {
+    local t="$1"; shift
+    local end=$(( $(date +%s%N) / 1000000 + t * 1000 ))
+    while :; do
+        "$@" >/dev/null 2>&1 && return 0
+        [ $(( $(date +%s%N) / 1000000 )) -ge "$end" ] && return 1
+        sleep 0.1
+    done
+}
+
+h_alive() { kill -0 "$(h_pid "$1")" 2>/dev/null; }
+
+# ---- kamailio ------------------------------------------------------------
+# h_kamailio NAME CFG [-A DEF=VAL ...] : start kamailio in the foreground,
+# ctl socket at $H_DIR/NAME.ctl (-A CTL_SOCK is added), waits until the
+# ctl socket answers. The modules directory of this build is on the path.
+h_kamailio() {
+    local name="$1" cfg="$2"; shift 2
+    local ctl="$H_DIR/$name.ctl"
+    mkdir -p "$H_DIR/$name.run"
+    h_start "$name" kamailio -f "$cfg" -DD -E -e -m "${H_KAM_SHM:-128}" -M 16 \
+        -Y "$H_DIR/$name.run" -L /usr/lib/x86_64-linux-gnu/kamailio/modules \
+        -A "CTL_SOCK=\"unix:$ctl\"" -A "SENEMO_MODULES=\"$H_BUILD/modules\"" "$@"
+    if ! h_wait_for 20 kamcmd -s "unix:$ctl" core.uptime; then
+        h_alive "$name" || h_fail "kamailio $name exited during start-up"
+        h_fail "kamailio $name did not answer on $ctl"
+    fi
+}
+
+# h_kamcmd NAME cmd args... : RPC to a kamailio started with h_kamailio
+h_kamcmd() { local n="$1"; shift; kamcmd -s "unix:$H_DIR/$n.ctl" "$@"; }
+
+# h_kamailio_check CFG [-A ...] : kamailio -c on a config
+h_kamailio_check() {
+    local cfg="$1"; shift
+    kamailio -c -f "$cfg" -L /usr/lib/x86_64-linux-gnu/kamailio/modules \
+        -A "CTL_SOCK=\"unix:$H_DIR/check.ctl\"" -A "SENEMO_MODULES=\"$H_BUILD/modules\"" "$@"
+}
+
+# ---- freeDiameter --------------------------------------------------------
+# h_freediameter NAME CONF : start freeDiameterd in the foreground
+h_freediameter() {
+    local name="$1" conf="$2"
+    h_start "$name" freeDiameterd -c "$conf" -dd
+}
+
+# ---- rtpengine -----------------------------------------------------------
+# h_rtpengine NAME NG_PORT PORT_MIN PORT_MAX --interface=... [more args]
+h_rtpengine() {
+    local name="$1" ng="$2" pmin="$3" pmax="$4"; shift 4
+    h_start "$name" rtpengine --foreground --log-stderr --config-file=none --table=-1 \
+        --listen-ng="127.0.0.1:$ng" --port-min="$pmin" --port-max="$pmax" \
+        --pidfile="$H_DIR/$name.pid" --delete-delay=0 "$@"
+}
+
+# h_rtpengine_ng PORT BENCODED_DICT : send one ng command over UDP, print the reply
+h_rtpengine_ng() {
+    local cookie="sn$RANDOM" reply=""
+    exec {fd}<>"/dev/udp/127.0.0.1/$1" || return 1
+    printf '%s %s' "$cookie" "$2" >&"$fd"
+    IFS= read -r -t 3 -d '' reply <&"$fd"
+    exec {fd}>&-
+    [ -n "$reply" ] || return 1
+    printf '%s\n' "${reply#"$cookie "}"
+}
+
+# ---- SIPp ----------------------------------------------------------------
+# h_sipp NAME args... : run sipp to completion (bounded by -m and -timeout)
+h_sipp() {
+    local name="$1"; shift
+    ( cd "$H_DIR" && timeout 120 sipp -nostdin "$@" -trace_err -trace_stat \
+        -error_file "$H_DIR/$name.err" > "$H_DIR/$name.log" 2>&1 )
+}
