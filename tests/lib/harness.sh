@@ -18,6 +18,8 @@ H_PIDS=()
 H_NETNS=()
 H_NAMES=()
 H_FAILED=0
+# Debian's modules first, then the ones this build made
+H_KAM_MPATH="/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)/kamailio/modules:$H_BUILD/modules"
 
 h_log()  { echo "[$(date +%T.%3N)] $H_TEST: $*" >&2; }
 
@@ -157,8 +159,8 @@ h_kamailio() {
     local ctl="$H_DIR/$name.ctl"
     mkdir -p "$H_DIR/$name.run"
     h_start "$name" kamailio -f "$cfg" -DD -E -e -m "${H_KAM_SHM:-128}" -M 16 \
-        -Y "$H_DIR/$name.run" -L /usr/lib/x86_64-linux-gnu/kamailio/modules \
-        -A "CTL_SOCK=\"unix:$ctl\"" -A "SENEMO_MODULES=\"$H_BUILD/modules\"" "$@"
+        -Y "$H_DIR/$name.run" -L "$H_KAM_MPATH" \
+        -A "CTL_SOCK=\"unix:$ctl\"" "$@"
     if ! h_wait_for 20 kamcmd -s "unix:$ctl" core.uptime; then
         h_alive "$name" || h_fail "kamailio $name exited during start-up"
         h_fail "kamailio $name did not answer on $ctl"
@@ -171,8 +173,8 @@ h_kamcmd() { local n="$1"; shift; kamcmd -s "unix:$H_DIR/$n.ctl" "$@"; }
 # h_kamailio_check CFG [-A ...] : kamailio -c on a config
 h_kamailio_check() {
     local cfg="$1"; shift
-    kamailio -c -f "$cfg" -L /usr/lib/x86_64-linux-gnu/kamailio/modules \
-        -A "CTL_SOCK=\"unix:$H_DIR/check.ctl\"" -A "SENEMO_MODULES=\"$H_BUILD/modules\"" "$@"
+    kamailio -c -f "$cfg" -L "$H_KAM_MPATH" \
+        -A "CTL_SOCK=\"unix:$H_DIR/check.ctl\"" "$@"
 }
 
 # ---- freeDiameter --------------------------------------------------------
@@ -208,4 +210,43 @@ h_sipp() {
     local name="$1"; shift
     ( cd "$H_DIR" && timeout 120 sipp -nostdin "$@" -trace_err -trace_stat \
         -error_file "$H_DIR/$name.err" > "$H_DIR/$name.log" 2>&1 )
+}
+
+# ---- templates -------------------------------------------------------------
+# h_render TEMPLATE OUT KEY=VALUE... : copy TEMPLATE to OUT replacing @KEY@;
+# fails if a placeholder is left unfilled
+h_render() {
+    local tpl="$1" out="$2" kv k v; shift 2
+    cp "$tpl" "$out"
+    for kv in "$@"; do
+        k="${kv%%=*}"; v="${kv#*=}"
+        v="${v//\\/\\\\}"; v="${v//&/\\&}"; v="${v//|/\\|}"
+        sed -i "s|@$k@|$v|g" "$out"
+    done
+    if grep -q '@[A-Z_][A-Z_0-9]*@' "$out"; then
+        h_fail "unfilled placeholder in $out: $(grep -o '@[A-Z_][A-Z_0-9]*@' "$out" | sort -u | tr '\n' ' ')"
+    fi
+}
+
+# h_diameter_pair PREFIX : render and start freeDiameterd with app_hotp and
+# write a cdp config for a Kamailio client. Sets H_FD_PORT, H_CDP_XML,
+# H_HOTP_DB (SQLite store path) and H_FD_REALM.
+h_diameter_pair() {
+    local p="$1"
+    H_FD_PORT="$(h_port)"; H_FD_REALM="vpn.example.com"
+    H_HOTP_DB="$H_DIR/$p-hotp.db"
+    h_render "$H_ROOT/cfg/freediameter/acl_wl.conf.in" "$H_DIR/$p-acl.conf" \
+        CLIENT_FQDN="$p-proxy.$H_FD_REALM"
+    h_render "$H_ROOT/cfg/freediameter/app_hotp.conf.in" "$H_DIR/$p-app_hotp.conf" \
+        STORE="$H_HOTP_DB"
+    h_render "$H_ROOT/cfg/freediameter/freeDiameter.conf.in" "$H_DIR/$p-fd.conf" \
+        IDENTITY="$p-aaa.$H_FD_REALM" REALM="$H_FD_REALM" PORT="$H_FD_PORT" THREADS=4 \
+        ACL_CONF="$H_DIR/$p-acl.conf" APP_HOTP_FDX="$H_BUILD/extensions/app_hotp.fdx" \
+        APP_HOTP_CONF="$H_DIR/$p-app_hotp.conf"
+    H_CDP_XML="$H_DIR/$p-cdp.xml"
+    h_render "$H_ROOT/cfg/kamailio/cdp.xml.in" "$H_CDP_XML" \
+        FQDN="$p-proxy.$H_FD_REALM" REALM="$H_FD_REALM" SERVER_HOST=127.0.0.1 \
+        SERVER_PORT="$H_FD_PORT" ACCEPT_PORT="$(h_port)"
+    h_freediameter "$p-fd" "$H_DIR/$p-fd.conf"
+    h_wait_for 15 ss -Hltn "sport = :$H_FD_PORT" || h_fail "freeDiameterd $p-fd is not listening on $H_FD_PORT"
 }
