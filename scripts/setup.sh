@@ -13,12 +13,13 @@ say() { echo "senemo setup: $*"; }
 
 # ---- preconditions -------------------------------------------------------
 [ "$(id -u)" = 0 ] || die "must run as root (it installs Debian packages with apt-get); try: sudo $0"
-if [ -r /etc/os-release ]; then
-    . /etc/os-release
+OS_RELEASE="${SENEMO_OS_RELEASE:-/etc/os-release}"   # override only for tests
+if [ -r "$OS_RELEASE" ]; then
+    . "$OS_RELEASE"
     [ "${ID:-}" = debian ] && [ "${VERSION_ID:-}" = 12 ] || \
         die "needs Debian 12 (bookworm); this machine is ${PRETTY_NAME:-unknown}"
 else
-    die "needs Debian 12 (bookworm); /etc/os-release is missing"
+    die "needs Debian 12 (bookworm); $OS_RELEASE is missing"
 fi
 
 PACKAGES=(
@@ -82,10 +83,14 @@ if [ ! -f "$STAMP_DIR/kamailio-src-$KVER" ]; then
         die "apt-get source kamailio=$KVER failed (is deb-src enabled and reachable?)"
     touch "$STAMP_DIR/kamailio-src-$KVER"
 fi
-"$ROOT/scripts/kamailio-defs.sh" "$KSRC" "$BUILD/kamailio-defs.cmake"
 
 # ---- build ---------------------------------------------------------------
-cmake -S "$ROOT" -B "$BUILD" -DKAMAILIO_SRC="$KSRC" -DKAMAILIO_DEFS="$BUILD/kamailio-defs.cmake" >/dev/null
-cmake --build "$BUILD" -j"$(nproc)" 2>&1 | grep -vE '^\[ *[0-9]+%\]|^-- ' || true
-[ "${PIPESTATUS[0]}" = 0 ] || die "build failed"
-say "ready (Kamailio $KVER, build in $BUILD)"
+# CMake checks the source version against the installed kamailio and derives
+# Debian's compile defines (scripts/kamailio-defs.sh) before compiling.
+cmake -S "$ROOT" -B "$BUILD" -DKAMAILIO_SRC="$KSRC" -DSENEMO_TESTS=ON > "$BUILD/configure.log" 2>&1 || {
+    tail -20 "$BUILD/configure.log" >&2; die "CMake configuration failed (log: $BUILD/configure.log)"; }
+if ! cmake --build "$BUILD" -j"$(nproc)" > "$BUILD/build.log" 2>&1; then
+    grep -E 'error|Error' "$BUILD/build.log" | head -20 >&2
+    die "build failed (log: $BUILD/build.log)"
+fi
+say "ready: Kamailio $KVER modules in $BUILD/modules, app_hotp.fdx in $BUILD/extensions"

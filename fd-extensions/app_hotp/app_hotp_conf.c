@@ -122,7 +122,8 @@ int ahc_parse(const char *buf, size_t len, struct app_hotp_conf *c, char *err,
 				FAIL("unterminated string for '%s'", key);
 			cu.p++;
 		} else {
-			while(cu.p < cu.end && (isalnum((unsigned char)*cu.p) || *cu.p == '-')) {
+			while(cu.p < cu.end && isgraph((unsigned char)*cu.p) && *cu.p != ';'
+					&& *cu.p != '#' && *cu.p != '"') {
 				if(n + 1 >= sizeof(val))
 					FAIL("value of '%s' too long", key);
 				val[n++] = *cu.p++;
