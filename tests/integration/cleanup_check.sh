@@ -1,7 +1,7 @@
 #!/bin/bash
 # Closes a test run: every process an integration test started (recorded with
 # its start time, so a reused PID is not mistaken for it) must be gone, and no
-# network namespace made by the tests (names start with "sn") may remain.
+# network namespace made by the tests may remain.
 set -u
 : "${SENEMO_TEST_STATE:?}"
 bad=0
@@ -16,19 +16,27 @@ if [ -f "$SENEMO_TEST_STATE/pids" ]; then
         fi
     done < "$SENEMO_TEST_STATE/pids"
 fi
-# children of recorded daemons (e.g. kamailio workers) re-parented to init
-for exe in kamailio freeDiameterd rtpengine sipp senemo-delayline; do
-    for pid in $(pgrep -x "$exe" 2>/dev/null); do
-        if tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q '/tmp/senemo-tests/'; then
-            echo "LEFT OVER: $exe pid $pid using a test directory"
+# children of recorded daemons (e.g. kamailio workers) re-parented to init:
+# any process whose command line names one of this run's test directories
+if [ -f "$SENEMO_TEST_STATE/rundirs" ]; then
+    for pid in $(pgrep -x 'kamailio|freeDiameterd|rtpengine|sipp|senemo-delayline|dumpcap' 2>/dev/null); do
+        cmd="$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null)" || continue
+        if grep -qFf "$SENEMO_TEST_STATE/rundirs" <<<"$cmd"; then
+            echo "LEFT OVER: pid $pid: $cmd"
             bad=1
         fi
     done
-done
-ns="$(ip netns list 2>/dev/null | awk '{print $1}' | grep '^sn' || true)"
-if [ -n "$ns" ]; then
-    echo "LEFT OVER namespaces: $ns"
-    bad=1
+fi
+# namespaces the tests of this run created (h_netns records each one); other
+# runs' namespaces are theirs to judge
+if [ -f "$SENEMO_TEST_STATE/netns" ]; then
+    live="$(ip netns list 2>/dev/null | awk '{print $1}')"
+    while read -r ns test; do
+        if grep -qx "$ns" <<<"$live"; then
+            echo "LEFT OVER namespace $ns created by $test"
+            bad=1
+        fi
+    done < "$SENEMO_TEST_STATE/netns"
 fi
 echo "checked $n recorded processes and the namespace list"
 [ "$bad" = 0 ] && echo "cleanup ok: nothing left behind"

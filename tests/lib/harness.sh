@@ -28,6 +28,7 @@ h_init() {
     mkdir -p "$SENEMO_TEST_STATE" /tmp/senemo-tests
     H_DIR="$(mktemp -d "/tmp/senemo-tests/$H_TEST.XXXXXX")"
     H_RUNID="$(basename "$H_DIR" | tr -dc 'a-zA-Z0-9' | tail -c 6)"
+    echo "$H_DIR/" >> "$SENEMO_TEST_STATE/rundirs"
     trap 'h_cleanup' EXIT
     trap 'h_log "interrupted"; exit 130' INT TERM
     h_log "run dir $H_DIR"
