@@ -7,98 +7,22 @@
  * Load with, in freeDiameter.conf:
  *   LoadExtension = "dict_sip.fdx";
  *   LoadExtension = "/path/to/app_hotp.fdx" : "/path/to/app_hotp.conf";
+ *
+ * This file: configuration, dictionary look-ups, store, handler
+ * registration. The handlers are in app_hotp_sip.c.
  */
 
-#include <freeDiameter/extension.h>
+#include "app_hotp.h"
 
-#include "app_hotp_conf.h"
+struct ah_dict ah_dict;
+struct app_hotp_conf ah_conf;
+hotp_store *ah_store;
+struct ah_stats ah_stats;
+pthread_mutex_t ah_stats_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* dictionary objects, looked up once at load */
-static struct dict_object *d_app_sip;
-static struct dict_object *d_cmd_uar;
-static struct dict_object *d_avp_sip_aor;
-static struct dict_object *d_avp_auth_app_id;
-static struct dict_object *d_avp_auth_session_state;
+static struct disp_hdl *h_fallback, *h_uar, *h_mar;
 
-static struct disp_hdl *h_fallback;
-static struct disp_hdl *h_uar;
-
-static struct app_hotp_conf ah_conf;
-
-/* counters, printed at shutdown */
-static pthread_mutex_t ah_stats_lock = PTHREAD_MUTEX_INITIALIZER;
-static unsigned long long ah_uar_count, ah_error_count;
-
-static int ah_add_u32(struct msg *ans, struct dict_object *model, uint32_t v)
-{
-	struct avp *avp = NULL;
-	union avp_value val;
-
-	val.u32 = v;
-	CHECK_FCT(fd_msg_avp_new(model, 0, &avp));
-	CHECK_FCT(fd_msg_avp_setvalue(avp, &val));
-	CHECK_FCT(fd_msg_avp_add(ans, MSG_BRW_LAST_CHILD, avp));
-	return 0;
-}
-
-/* SIP-AOR must be a sip: or sips: URI */
-static int ah_aor_ok(const uint8_t *s, size_t len)
-{
-	size_t i;
-
-	if(len < 5 || len > 256)
-		return 0;
-	if(!(len > 4 && memcmp(s, "sip:", 4) == 0) && !(len > 5 && memcmp(s, "sips:", 5) == 0))
-		return 0;
-	for(i = 0; i < len; i++)
-		if(s[i] <= ' ' || s[i] >= 0x7f)
-			return 0;
-	return 1;
-}
-
-/* User-Authorization-Request */
-static int ah_uar_cb(struct msg **msg, struct avp *avp, struct session *sess,
-		void *opaque, enum disp_action *act)
-{
-	struct msg *qry, *ans;
-	struct avp *a_aor = NULL;
-	struct avp_hdr *h = NULL;
-	char *rescode = "DIAMETER_ERROR_USER_UNKNOWN";
-	char *errmsg = NULL;
-	struct avp *failed = NULL;
-
-	if(msg == NULL)
-		return EINVAL;
-	qry = *msg;
-	CHECK_FCT(fd_msg_search_avp(qry, d_avp_sip_aor, &a_aor));
-	if(a_aor)
-		CHECK_FCT(fd_msg_avp_hdr(a_aor, &h));
-
-	CHECK_FCT(fd_msg_new_answer_from_req(fd_g_config->cnf_dict, msg, 0));
-	ans = *msg;
-
-	if(!h || !h->avp_value || !ah_aor_ok(h->avp_value->os.data, h->avp_value->os.len)) {
-		rescode = "DIAMETER_INVALID_AVP_VALUE";
-		errmsg = "SIP-AOR is not a sip: or sips: URI";
-		failed = a_aor;
-	}
-	/* The user store is consulted here once provisioning exists; until then
-	 * no AoR is known to this server. */
-
-	CHECK_FCT(ah_add_u32(ans, d_avp_auth_app_id, 6));
-	CHECK_FCT(ah_add_u32(ans, d_avp_auth_session_state, 1 /* NO_STATE_MAINTAINED */));
-	CHECK_FCT(fd_msg_rescode_set(ans, rescode, errmsg, failed, 1));
-	CHECK_FCT(fd_msg_send(msg, NULL, NULL));
-
-	CHECK_POSIX_DO(pthread_mutex_lock(&ah_stats_lock), );
-	ah_uar_count++;
-	if(failed)
-		ah_error_count++;
-	CHECK_POSIX_DO(pthread_mutex_unlock(&ah_stats_lock), );
-	return 0;
-}
-
-/* any other command of application 6 */
+/* any other command of application 6 (SAR, LIR, ...) */
 static int ah_fallback_cb(struct msg **msg, struct avp *avp, struct session *sess,
 		void *opaque, enum disp_action *act)
 {
@@ -106,54 +30,119 @@ static int ah_fallback_cb(struct msg **msg, struct avp *avp, struct session *ses
 	return ENOTSUP; /* the daemon answers DIAMETER_COMMAND_UNSUPPORTED */
 }
 
+#define AH_FIND_AVP(field, name)                                          \
+	CHECK_FCT(fd_dict_search(fd_g_config->cnf_dict, DICT_AVP, AVP_BY_NAME, \
+			(name), &ah_dict.field, ENOENT))
+
 static int ah_dict_init(void)
 {
+	struct dict_object *scheme_type;
+	struct dict_enumval_data hotp_val = {"HOTP", {.u32 = AH_SCHEME_HOTP}};
+	int ret;
+
 	CHECK_FCT(fd_dict_search(fd_g_config->cnf_dict, DICT_APPLICATION,
-			APPLICATION_BY_NAME, "Diameter Session Initiation Protocol (SIP) Application",
-			&d_app_sip, ENOENT));
+			APPLICATION_BY_NAME,
+			"Diameter Session Initiation Protocol (SIP) Application",
+			&ah_dict.app_sip, ENOENT));
 	CHECK_FCT(fd_dict_search(fd_g_config->cnf_dict, DICT_COMMAND, CMD_BY_NAME,
-			"User-Authorization-Request", &d_cmd_uar, ENOENT));
-	CHECK_FCT(fd_dict_search(fd_g_config->cnf_dict, DICT_AVP, AVP_BY_NAME,
-			"SIP-AOR", &d_avp_sip_aor, ENOENT));
-	CHECK_FCT(fd_dict_search(fd_g_config->cnf_dict, DICT_AVP, AVP_BY_NAME,
-			"Auth-Application-Id", &d_avp_auth_app_id, ENOENT));
-	CHECK_FCT(fd_dict_search(fd_g_config->cnf_dict, DICT_AVP, AVP_BY_NAME,
-			"Auth-Session-State", &d_avp_auth_session_state, ENOENT));
+			"User-Authorization-Request", &ah_dict.cmd_uar, ENOENT));
+	CHECK_FCT(fd_dict_search(fd_g_config->cnf_dict, DICT_COMMAND, CMD_BY_NAME,
+			"Multimedia-Auth-Request", &ah_dict.cmd_mar, ENOENT));
+	AH_FIND_AVP(auth_app_id, "Auth-Application-Id");
+	AH_FIND_AVP(auth_session_state, "Auth-Session-State");
+	AH_FIND_AVP(user_name, "User-Name");
+	AH_FIND_AVP(sip_aor, "SIP-AOR");
+	AH_FIND_AVP(sip_method, "SIP-Method");
+	AH_FIND_AVP(sip_uat, "SIP-User-Authorization-Type");
+	AH_FIND_AVP(sip_auth_data_item, "SIP-Auth-Data-Item");
+	AH_FIND_AVP(sip_auth_scheme, "SIP-Authentication-Scheme");
+	AH_FIND_AVP(sip_authorization, "SIP-Authorization");
+	AH_FIND_AVP(digest_username, "Digest-Username");
+	AH_FIND_AVP(digest_realm, "Digest-Realm");
+	AH_FIND_AVP(digest_response, "Digest-Response");
+
+	/* register the HOTP value of SIP-Authentication-Scheme */
+	CHECK_FCT(fd_dict_search(fd_g_config->cnf_dict, DICT_TYPE, TYPE_BY_NAME,
+			"Enumerated(SIP-Authentication-Scheme)", &scheme_type, ENOENT));
+	ret = fd_dict_new(fd_g_config->cnf_dict, DICT_ENUMVAL, &hotp_val, scheme_type, NULL);
+	if(ret != 0 && ret != EEXIST) {
+		fd_log_error("app_hotp: cannot add HOTP to SIP-Authentication-Scheme: %s",
+				strerror(ret));
+		return ret;
+	}
 	return 0;
 }
 
 static int app_hotp_entry(char *conffile)
 {
 	struct disp_when when;
+	hotp_params params;
 	char err[256];
+	hotp_err he;
 
 	ahc_defaults(&ah_conf);
 	if(conffile && ahc_load(conffile, &ah_conf, err, sizeof(err)) != 0) {
 		fd_log_error("app_hotp: configuration %s: %s", conffile, err);
 		return EINVAL;
 	}
+	if(ah_conf.pg_conninfo[0]) {
+		fd_log_error("app_hotp: configuration %s: pg_conninfo: the PostgreSQL "
+					 "store is not built into this app_hotp",
+				conffile);
+		return ENOTSUP;
+	}
+
+	hotp_params_default(&params);
+	params.window = ah_conf.window;
+	params.resync_window = ah_conf.resync_window;
+	params.lock_threshold = ah_conf.lockout_after;
+	params.lock_base = ah_conf.lockout_base_s;
+	params.lock_max = ah_conf.lockout_max_s;
+	he = hotp_params_check(&params);
+	if(he != HOTP_E_OK) {
+		fd_log_error("app_hotp: configuration %s: %s", conffile, hotp_strerror(he));
+		return EINVAL;
+	}
+	he = hotp_store_open_sqlite(&ah_store, ah_conf.store);
+	if(he != HOTP_E_OK) {
+		fd_log_error("app_hotp: store %s: %s", ah_conf.store, hotp_strerror(he));
+		return EINVAL;
+	}
+	hotp_store_set_params(ah_store, &params);
+
 	CHECK_FCT(ah_dict_init());
 
 	memset(&when, 0, sizeof(when));
-	when.app = d_app_sip;
+	when.app = ah_dict.app_sip;
 	CHECK_FCT(fd_disp_register(ah_fallback_cb, DISP_HOW_APPID, &when, NULL, &h_fallback));
-	when.command = d_cmd_uar;
+	when.command = ah_dict.cmd_uar;
 	CHECK_FCT(fd_disp_register(ah_uar_cb, DISP_HOW_CC, &when, NULL, &h_uar));
+	when.command = ah_dict.cmd_mar;
+	CHECK_FCT(fd_disp_register(ah_mar_cb, DISP_HOW_CC, &when, NULL, &h_mar));
 
 	/* advertise application 6 (auth) in CER/CEA */
-	CHECK_FCT(fd_disp_app_support(d_app_sip, NULL, 1, 0));
-	fd_log_notice("app_hotp: RFC 4740 server ready (window %d)", ah_conf.window);
+	CHECK_FCT(fd_disp_app_support(ah_dict.app_sip, NULL, 1, 0));
+	fd_log_notice("app_hotp: RFC 4740 server ready (UAR, MAR); store %s, window %d",
+			ah_conf.store, ah_conf.window);
 	return 0;
 }
 
 void fd_ext_fini(void)
 {
+	if(h_mar)
+		(void)fd_disp_unregister(&h_mar, NULL);
 	if(h_uar)
 		(void)fd_disp_unregister(&h_uar, NULL);
 	if(h_fallback)
 		(void)fd_disp_unregister(&h_fallback, NULL);
-	fd_log_notice("app_hotp: %llu UAR answered, %llu malformed", ah_uar_count,
-			ah_error_count);
+	if(ah_store)
+		hotp_store_close(ah_store);
+	ah_store = NULL;
+	fd_log_notice("app_hotp: UAR %llu (unknown %llu), MAR %llu (ok %llu, rejected %llu, "
+				  "unknown %llu), malformed %llu, store errors %llu",
+			ah_stats.uar, ah_stats.uar_unknown, ah_stats.mar, ah_stats.mar_ok,
+			ah_stats.mar_rejected, ah_stats.mar_unknown, ah_stats.malformed,
+			ah_stats.store_errors);
 }
 
 EXTENSION_ENTRY("app_hotp", app_hotp_entry, "dict_sip");

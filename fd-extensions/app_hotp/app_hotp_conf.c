@@ -21,6 +21,7 @@ void ahc_defaults(struct app_hotp_conf *c)
 	c->lockout_after = 5;
 	c->lockout_base_s = 30;
 	c->lockout_max_s = 3600;
+	c->registration_lifetime_s = 3600;
 }
 
 struct cursor {
@@ -64,6 +65,8 @@ static const struct int_key int_keys[] = {
 	{"lockout_after", offsetof(struct app_hotp_conf, lockout_after), 1, 1000},
 	{"lockout_base_s", offsetof(struct app_hotp_conf, lockout_base_s), 1, 86400},
 	{"lockout_max_s", offsetof(struct app_hotp_conf, lockout_max_s), 1, 604800},
+	{"registration_lifetime_s", offsetof(struct app_hotp_conf, registration_lifetime_s),
+			60, 604800},
 };
 
 struct str_key {
@@ -82,7 +85,7 @@ int ahc_parse(const char *buf, size_t len, struct app_hotp_conf *c, char *err,
 {
 	struct cursor cu = {buf, buf + len, 1};
 	struct app_hotp_conf tmp = *c;
-	char key[32], val[AHC_STR_MAX];
+	char key[40], val[AHC_STR_MAX];
 	size_t i, n;
 	int quoted;
 

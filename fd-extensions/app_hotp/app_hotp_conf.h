@@ -12,6 +12,8 @@
  *   lockout_base_s   = 30;     # first lock-out, seconds, 1..86400
  *   lockout_max_s    = 3600;   # back-off cap, seconds, lockout_base_s..604800
  *   realm            = "vpn.example.com";  # accept only AoRs of this domain (optional)
+ *   registration_lifetime_s = 3600;  # UAR: "subsequent" registration if the
+ *                              # user authenticated within this time, 60..604800
  */
 
 #ifndef APP_HOTP_CONF_H
@@ -30,6 +32,7 @@ struct app_hotp_conf {
 	int lockout_after;
 	int lockout_base_s;
 	int lockout_max_s;
+	int registration_lifetime_s;
 };
 
 /* defaults for every field */

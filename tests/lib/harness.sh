@@ -238,6 +238,8 @@ h_diameter_pair() {
     H_HOTP_DB="$H_DIR/$p-hotp.db"
     h_render "$H_ROOT/cfg/freediameter/acl_wl.conf.in" "$H_DIR/$p-acl.conf" \
         CLIENT_FQDN="$p-proxy.$H_FD_REALM"
+    # the test client tests/tools/diameter_probe.c
+    echo "ALLOW_IPSEC probe.$H_FD_REALM" >> "$H_DIR/$p-acl.conf"
     h_render "$H_ROOT/cfg/freediameter/app_hotp.conf.in" "$H_DIR/$p-app_hotp.conf" \
         STORE="$H_HOTP_DB"
     h_render "$H_ROOT/cfg/freediameter/freeDiameter.conf.in" "$H_DIR/$p-fd.conf" \
