@@ -51,6 +51,7 @@ static int ah_dict_init(void)
 	AH_FIND_AVP(auth_app_id, "Auth-Application-Id");
 	AH_FIND_AVP(auth_session_state, "Auth-Session-State");
 	AH_FIND_AVP(user_name, "User-Name");
+	AH_FIND_AVP(failed_avp, "Failed-AVP");
 	AH_FIND_AVP(sip_aor, "SIP-AOR");
 	AH_FIND_AVP(sip_method, "SIP-Method");
 	AH_FIND_AVP(sip_uat, "SIP-User-Authorization-Type");

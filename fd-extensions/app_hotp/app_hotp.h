@@ -26,7 +26,7 @@
 struct ah_dict {
 	struct dict_object *app_sip;
 	struct dict_object *cmd_uar, *cmd_mar;
-	struct dict_object *auth_app_id, *auth_session_state, *user_name;
+	struct dict_object *auth_app_id, *auth_session_state, *user_name, *failed_avp;
 	struct dict_object *sip_aor, *sip_method, *sip_uat;
 	struct dict_object *sip_auth_data_item, *sip_auth_scheme, *sip_authorization;
 	struct dict_object *digest_username, *digest_realm, *digest_response;

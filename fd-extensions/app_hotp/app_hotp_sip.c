@@ -154,14 +154,24 @@ static void ah_cstr(const struct ah_os *v, char *buf, size_t cap)
 }
 
 /* common tail: Auth-Application-Id, Auth-Session-State, Result-Code,
- * Origin-Host/Realm (and Error-Message / Failed-AVP), then send */
-static int ah_answer(struct msg **msg, char *rescode, char *errmsg, struct avp *failed)
+ * Origin-Host/Realm (and Error-Message / Failed-AVP), then send.
+ * `failed` is an AVP of the request (copied into Failed-AVP by freeDiameter);
+ * `example` a grouped example of a missing AVP, moved into a Failed-AVP built
+ * here (fd_msg_rescode_set would copy a grouped AVP without its children). */
+static int ah_answer(struct msg **msg, char *rescode, char *errmsg, struct avp *failed,
+		struct avp *example)
 {
 	struct msg *ans = *msg;
+	struct avp *favp = NULL;
 
 	CHECK_FCT(ah_add_u32(ans, ah_dict.auth_app_id, 6));
 	CHECK_FCT(ah_add_u32(ans, ah_dict.auth_session_state, 1 /* NO_STATE_MAINTAINED */));
 	CHECK_FCT(fd_msg_rescode_set(ans, rescode, errmsg, failed, 1));
+	if(example) {
+		CHECK_FCT(fd_msg_avp_new(ah_dict.failed_avp, 0, &favp));
+		CHECK_FCT(fd_msg_avp_add(favp, MSG_BRW_LAST_CHILD, example));
+		CHECK_FCT(fd_msg_avp_add(ans, MSG_BRW_LAST_CHILD, favp));
+	}
 	CHECK_FCT(fd_msg_send(msg, NULL, NULL));
 	return 0;
 }
@@ -242,7 +252,7 @@ int ah_uar_cb(struct msg **msg, struct avp *avp, struct session *sess, void *opa
 		rescode = registered ? "DIAMETER_SUBSEQUENT_REGISTRATION"
 							 : "DIAMETER_FIRST_REGISTRATION";
 answer:
-	return ah_answer(msg, rescode, errmsg, failed);
+	return ah_answer(msg, rescode, errmsg, failed, NULL);
 }
 
 /* ---- MAR ---------------------------------------------------------------- */
@@ -266,7 +276,6 @@ int ah_mar_cb(struct msg **msg, struct avp *avp, struct session *sess, void *opa
 	uint32_t scheme = 0;
 	char aor_c[HOTP_AOR_MAX + 1], *rescode, *errmsg = NULL, emsg[96];
 	hotp_result res;
-	int ret;
 
 	if(msg == NULL)
 		return EINVAL;
@@ -304,7 +313,6 @@ int ah_mar_cb(struct msg **msg, struct avp *avp, struct session *sess, void *opa
 		rescode = "DIAMETER_MISSING_AVP";
 		errmsg = "SIP-Auth-Data-Item with the HOTP credential is required";
 		CHECK_FCT(ah_example_adi(&example));
-		failed = example;
 		goto malformed;
 	}
 	if(scheme != AH_SCHEME_HOTP) {
@@ -317,7 +325,6 @@ int ah_mar_cb(struct msg **msg, struct avp *avp, struct session *sess, void *opa
 		errmsg = "SIP-Authorization with Digest-Username, Digest-Realm and "
 				 "Digest-Response (the OTP) is required";
 		CHECK_FCT(ah_example_adi(&example));
-		failed = example;
 		goto malformed;
 	}
 	if(!ah_digest_matches_aor(&du, &dr, &aor)
@@ -385,8 +392,6 @@ int ah_mar_cb(struct msg **msg, struct avp *avp, struct session *sess, void *opa
 malformed:
 	STAT_INC(malformed);
 answer:
-	ret = ah_answer(msg, rescode, errmsg, failed);
-	if(example)
-		fd_msg_free(example);
-	return ret;
+	/* the example, if any, now belongs to the answer */
+	return ah_answer(msg, rescode, errmsg, failed, example);
 }

@@ -12,6 +12,7 @@
  */
 #include "hotp.h"
 
+#include <endian.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -491,8 +492,8 @@ static const uint32_t pow10_tab[10] = {
 	100000000u, 1000000000u
 };
 
-/* One HOTP value with an already keyed context. `rekeyed` = the context was
- * just keyed (no reinit needed for the first message). */
+/* One HOTP value with an already keyed context. `fresh` = the context was
+ * just keyed (no re-initialisation needed for the first message). */
 static inline int mac_hotp(EVP_MAC_CTX *c, int fresh, uint64_t counter,
                            uint32_t mod, uint32_t *value)
 {
@@ -500,19 +501,25 @@ static inline int mac_hotp(EVP_MAC_CTX *c, int fresh, uint64_t counter,
 	size_t mdlen = 0;
 	unsigned off;
 
+	uint64_t be = htobe64(counter);
+	uint32_t bin;
+
 	if (!fresh && !EVP_MAC_init(c, NULL, 0, NULL))
 		return 0;
-	for (int i = 7; i >= 0; i--) {
-		msg[i] = (unsigned char)(counter & 0xffu);
-		counter >>= 8;
-	}
+	memcpy(msg, &be, sizeof msg);
 	if (!EVP_MAC_update(c, msg, sizeof msg) ||
 	    !EVP_MAC_final(c, md, &mdlen, sizeof md) || mdlen < 20)
 		return 0;
 	off = md[mdlen - 1] & 0x0fu;
-	*value = (((uint32_t)md[off] & 0x7fu) << 24 |
-	          (uint32_t)md[off + 1] << 16 | (uint32_t)md[off + 2] << 8 |
-	          (uint32_t)md[off + 3]) % mod;
+	bin = ((uint32_t)md[off] & 0x7fu) << 24 | (uint32_t)md[off + 1] << 16 |
+	      (uint32_t)md[off + 2] << 8 | (uint32_t)md[off + 3];
+	/* constant divisors: multiplications instead of a division */
+	switch (mod) {
+	case 1000000u: *value = bin % 1000000u; break;
+	case 10000000u: *value = bin % 10000000u; break;
+	case 100000000u: *value = bin % 100000000u; break;
+	default: *value = bin % mod; break;
+	}
 	return 1;
 }
 

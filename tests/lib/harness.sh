@@ -229,6 +229,13 @@ h_render() {
     fi
 }
 
+# h_fd_up NAME PORT : start (or restart) freeDiameterd NAME from $H_DIR/PREFIX-fd.conf
+h_fd_up() {
+    local name="$1" port="$2" conf="$H_DIR/${1%-fd*}-fd.conf"
+    h_freediameter "$name" "$conf"
+    h_wait_for 15 ss -Hltn "sport = :$port" || h_fail "freeDiameterd $name is not listening on $port"
+}
+
 # h_diameter_pair PREFIX : render and start freeDiameterd with app_hotp and
 # write a cdp config for a Kamailio client. Sets H_FD_PORT, H_CDP_XML,
 # H_HOTP_DB (SQLite store path) and H_FD_REALM.
@@ -242,6 +249,8 @@ h_diameter_pair() {
     echo "ALLOW_IPSEC probe.$H_FD_REALM" >> "$H_DIR/$p-acl.conf"
     h_render "$H_ROOT/cfg/freediameter/app_hotp.conf.in" "$H_DIR/$p-app_hotp.conf" \
         STORE="$H_HOTP_DB"
+    # per-test overrides (later keys win), e.g. H_APP_HOTP_EXTRA='lockout_base_s = 2;'
+    [ -z "${H_APP_HOTP_EXTRA:-}" ] || printf '%s\n' "$H_APP_HOTP_EXTRA" >> "$H_DIR/$p-app_hotp.conf"
     h_render "$H_ROOT/cfg/freediameter/freeDiameter.conf.in" "$H_DIR/$p-fd.conf" \
         IDENTITY="$p-aaa.$H_FD_REALM" REALM="$H_FD_REALM" PORT="$H_FD_PORT" THREADS=4 \
         ACL_CONF="$H_DIR/$p-acl.conf" APP_HOTP_FDX="$H_BUILD/extensions/app_hotp.fdx" \
@@ -250,6 +259,5 @@ h_diameter_pair() {
     h_render "$H_ROOT/cfg/kamailio/cdp.xml.in" "$H_CDP_XML" \
         FQDN="$p-proxy.$H_FD_REALM" REALM="$H_FD_REALM" SERVER_HOST=127.0.0.1 \
         SERVER_PORT="$H_FD_PORT" ACCEPT_PORT="$(h_port)"
-    h_freediameter "$p-fd" "$H_DIR/$p-fd.conf"
-    h_wait_for 15 ss -Hltn "sport = :$H_FD_PORT" || h_fail "freeDiameterd $p-fd is not listening on $H_FD_PORT"
+    h_fd_up "$p-fd" "$H_FD_PORT"
 }

@@ -9,6 +9,7 @@
  * any answer is read, so the server handles them concurrently:
  *   uar AOR [USER-NAME] [UAT]
  *   mar AOR METHOD SCHEME USER REALM OTP [USER-NAME]
+ *   mar-noadi AOR METHOD     a MAR without SIP-Auth-Data-Item
  *   raw HEX                  one whole message as hex (malformed on purpose);
  *                            hop-by-hop / end-to-end ids are not rewritten
  * Options: --host H --port P --origin FQDN --realm R --dest-realm R
@@ -316,6 +317,13 @@ int main(int argc, char **argv)
 				avp_str(b, AVP_USER_NAME, argv[i]);
 				i++;
 			}
+		} else if(!strcmp(argv[i], "mar-noadi") && i + 2 < argc) {
+			header(b, CMD_MAR, 6);
+			session(b);
+			common_app6(b);
+			avp_str(b, AVP_SIP_AOR, argv[i + 1]);
+			avp_str(b, AVP_SIP_METHOD, argv[i + 2]);
+			i += 3;
 		} else if(!strcmp(argv[i], "raw") && i + 1 < argc) {
 			const char *h = argv[i + 1];
 			size_t len = strlen(h), k;
@@ -332,7 +340,7 @@ int main(int argc, char **argv)
 			continue; /* sent as given */
 		} else {
 			die("usage: [options] (uar AOR [USER] [UAT] | mar AOR METHOD SCHEME USER REALM OTP "
-				"[USER-NAME] | raw HEX)...");
+				"[USER-NAME] | mar-noadi AOR METHOD | raw HEX)...");
 		}
 		finish(b);
 	}
