@@ -192,12 +192,10 @@ hotp_err hotp_parse_otp(const char *s, size_t len, uint32_t want_digits,
 	if (len > HOTP_DIGITS_MAX)
 		return HOTP_E_OTP_TOO_LONG;
 	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == 0)
-			return HOTP_E_OTP_NUL;
-		if (c < '0' || c > '9')
-			return HOTP_E_OTP_NONDIGIT;
-		v = v * 10u + (uint32_t)(c - '0');
+		uint32_t dgt = (uint32_t)(unsigned char)s[i] - '0';
+		if (dgt > 9)
+			return s[i] == 0 ? HOTP_E_OTP_NUL : HOTP_E_OTP_NONDIGIT;
+		v = v * 10u + dgt;
 	}
 	if (len < HOTP_DIGITS_MIN)
 		return HOTP_E_OTP_TOO_SHORT;
@@ -398,8 +396,8 @@ struct tls_macs {
 	EVP_MAC_CTX *ctx[N_ALGO];
 };
 
-static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static pthread_key_t g_key;
+static int g_key_valid;            /* under g_mac_lock */
 static pthread_mutex_t g_mac_lock = PTHREAD_MUTEX_INITIALIZER;
 static EVP_MAC *g_mac;
 static _Thread_local struct tls_macs *t_macs;
@@ -412,11 +410,6 @@ static void tls_free(void *p)
 	for (unsigned i = 0; i < N_ALGO; i++)
 		EVP_MAC_CTX_free(m->ctx[i]);
 	free(m);
-}
-
-static void global_init(void)
-{
-	(void)pthread_key_create(&g_key, tls_free);
 }
 
 static EVP_MAC *get_mac(void)
@@ -433,24 +426,25 @@ static EVP_MAC *get_mac(void)
 	return m;
 }
 
-static EVP_MAC_CTX *thread_ctx(hotp_algo algo)
+static __attribute__((noinline)) EVP_MAC_CTX *thread_ctx_new(hotp_algo algo)
 {
 	struct tls_macs *m = t_macs;
 	EVP_MAC_CTX *c;
 	EVP_MAC *mac;
 	OSSL_PARAM prm[2];
 
-	if ((unsigned)algo >= N_ALGO)
-		return NULL;
-	if (m != NULL && m->ctx[algo] != NULL)
-		return m->ctx[algo];
 	if (m == NULL) {
-		pthread_once(&g_once, global_init);
 		m = calloc(1, sizeof *m);
 		if (m == NULL)
 			return NULL;
 		t_macs = m;
-		(void)pthread_setspecific(g_key, m);
+		/* the key's destructor frees the contexts at thread exit */
+		pthread_mutex_lock(&g_mac_lock);
+		if (!g_key_valid && pthread_key_create(&g_key, tls_free) == 0)
+			g_key_valid = 1;
+		if (g_key_valid)
+			(void)pthread_setspecific(g_key, m);
+		pthread_mutex_unlock(&g_mac_lock);
 	}
 	if ((mac = get_mac()) == NULL || (c = EVP_MAC_CTX_new(mac)) == NULL)
 		return NULL;
@@ -465,13 +459,26 @@ static EVP_MAC_CTX *thread_ctx(hotp_algo algo)
 	return c;
 }
 
+static inline EVP_MAC_CTX *thread_ctx(hotp_algo algo)
+{
+	struct tls_macs *m = t_macs;
+	if ((unsigned)algo >= N_ALGO)
+		return NULL;
+	if (__builtin_expect(m != NULL && m->ctx[algo] != NULL, 1))
+		return m->ctx[algo];
+	return thread_ctx_new(algo);
+}
+
 void hotp_thread_cleanup(void)
 {
 	struct tls_macs *m = t_macs;
 	if (m == NULL)
 		return;
 	t_macs = NULL;
-	(void)pthread_setspecific(g_key, NULL);
+	pthread_mutex_lock(&g_mac_lock);
+	if (g_key_valid)
+		(void)pthread_setspecific(g_key, NULL);
+	pthread_mutex_unlock(&g_mac_lock);
 	tls_free(m);
 }
 
@@ -479,6 +486,12 @@ void hotp_global_cleanup(void)
 {
 	hotp_thread_cleanup();
 	pthread_mutex_lock(&g_mac_lock);
+	/* no destructor of this (possibly dlclose'd) code may run later; the
+	 * contexts of threads still alive are left to them (see hotp.h) */
+	if (g_key_valid) {
+		(void)pthread_key_delete(g_key);
+		g_key_valid = 0;
+	}
 	EVP_MAC_free(g_mac);
 	__atomic_store_n(&g_mac, NULL, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&g_mac_lock);

@@ -248,6 +248,7 @@ typedef struct hotp_decision {
  * The pure verification decision over one user's state; no I/O, `u` is not
  * modified.  Order:
  *   1. OTP syntax / length != digits            -> MALFORMED (not counted)
+ *      invalid params (hotp_params_check)       -> STORE_ERROR, err PARAM
  *   2. now < locked_until                      -> LOCKED (OTP not checked,
  *                                                 not counted)
  *   HOTP (c = last accepted counter, -1 none):
@@ -269,7 +270,11 @@ hotp_err hotp_decide(const hotp_params *p, const hotp_user *u,
 
 /* Free the calling thread's MAC contexts (also done at thread exit). */
 void hotp_thread_cleanup(void);
-/* Free the global EVP_MAC (after all threads stopped using the library). */
+/* Free the calling thread's contexts and the global EVP_MAC, and delete the
+ * pthread key so that no destructor of this code runs after it is unloaded
+ * (call it from the extension's fini, after the handlers are unregistered).
+ * Contexts of other threads still alive are not freed; the library stays
+ * usable (it re-initialises on next use). */
 void hotp_global_cleanup(void);
 
 #ifdef __cplusplus

@@ -1,6 +1,9 @@
 /*
  * senemo-hotp -- provisioning / test CLI for the app_hotp user store.
  *
+ * The store is a SQLite file (--db FILE) or, when built with libpq, a
+ * PostgreSQL database (--pg CONNINFO, a libpq connection string).
+ *
  *   senemo-hotp --db FILE add AOR (--secret-hex H | --secret-base32 B | --random)
  *                         [--digits 6|7|8] [--algo sha1|sha256|sha512]
  *                         [--totp [--period S]] [--issuer NAME]
@@ -39,7 +42,7 @@ static const char *prog = "senemo-hotp";
 static void usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: %s --db FILE COMMAND ...\n"
+	    "usage: %s (--db FILE | --pg CONNINFO) COMMAND ...\n"
 	    "  add AOR (--secret-hex H | --secret-base32 B | --random)\n"
 	    "          [--digits 6|7|8] [--algo sha1|sha256|sha512]\n"
 	    "          [--totp [--period S]] [--issuer NAME]\n"
@@ -99,7 +102,7 @@ static int parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out)
 enum opt_id {
 	O_DB, O_HEX, O_B32, O_RANDOM, O_DIGITS, O_ALGO, O_TOTP, O_PERIOD,
 	O_ISSUER, O_COUNTER, O_NOW, O_WINDOW, O_RWINDOW, O_LTHRESH, O_LBASE,
-	O_LMAX, O_RTIMEOUT, O_DRIFT, O_HELP, O__N
+	O_LMAX, O_RTIMEOUT, O_DRIFT, O_HELP, O_PG, O__N
 };
 
 static const struct {
@@ -126,6 +129,7 @@ static const struct {
 	[O_RTIMEOUT] = { "resync-timeout", 1, " verify " },
 	[O_DRIFT] = { "totp-drift", 1, " verify " },
 	[O_HELP] = { "help", 0, NULL },
+	[O_PG] = { "pg", 1, NULL },
 };
 
 struct cli {
@@ -494,8 +498,13 @@ int main(int argc, char **argv)
 		return die(EX_USAGE, "unknown command '%s' (see --help)", cmd);
 	if ((rc = check_opts(&c, cmd)))
 		return rc;
-	if (!c.set[O_DB] || *c.val[O_DB] == 0)
-		return die(EX_USAGE, "%s", "--db FILE is required");
+	if (c.set[O_DB] + c.set[O_PG] != 1 ||
+	    (c.set[O_DB] && *c.val[O_DB] == 0))
+		return die(EX_USAGE, "%s", "--db FILE (or --pg CONNINFO) is required");
+#ifndef SENEMO_HOTP_HAVE_PG
+	if (c.set[O_PG])
+		return die(EX_USAGE, "%s", "--pg: built without PostgreSQL support");
+#endif
 	if (c.npos > 1) {
 		aor = c.pos[1];
 		if ((e = hotp_aor_check(aor, strnlen(aor, HOTP_AOR_MAX + 1))))
@@ -505,7 +514,13 @@ int main(int argc, char **argv)
 	    (e = hotp_parse_otp(c.pos[2], strlen(c.pos[2]), 0, NULL)))
 		return err_exit(e);
 
-	if ((e = hotp_store_open_sqlite(&st, c.val[O_DB])))
+#ifdef SENEMO_HOTP_HAVE_PG
+	if (c.set[O_PG])
+		e = hotp_store_open_pg(&st, c.val[O_PG]);
+	else
+#endif
+		e = hotp_store_open_sqlite(&st, c.val[O_DB]);
+	if (e)
 		return die(EX_STORE, "%s", hotp_strerror(e));
 
 	if (strcmp(cmd, "add") == 0) {

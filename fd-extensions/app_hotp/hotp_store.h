@@ -58,7 +58,9 @@ typedef struct hotp_store_ops {
 /* Common head of every backend's state. */
 struct hotp_store {
 	const hotp_store_ops *ops;
-	hotp_params           params;   /* used by hotp_verify() */
+	hotp_params           params;   /* used by hotp_verify(); set it (with
+	                                   hotp_store_set_params) before the
+	                                   store is shared between threads */
 };
 
 /* ---- SQLite backend ----------------------------------------------------- */
@@ -74,6 +76,19 @@ extern const hotp_store_ops hotp_store_sqlite_ops;
  */
 #define HOTP_SQLITE_POOL 8
 hotp_err hotp_store_open_sqlite(hotp_store **out, const char *path);
+
+/* ---- PostgreSQL backend (library senemo_hotp_pg, needs libpq) ----------- */
+extern const hotp_store_ops hotp_store_pg_ops;
+
+/*
+ * Open the PostgreSQL store described by the libpq `conninfo` string
+ * ("host=/run/postgresql dbname=senemo user=senemo", or a postgresql:// URI),
+ * creating the tables users / hotp_meta if needed.  Every session runs with
+ * synchronous_commit = on.  Up to HOTP_PG_POOL connections are opened on
+ * demand.  The conninfo is never logged.
+ */
+#define HOTP_PG_POOL 8
+hotp_err hotp_store_open_pg(hotp_store **out, const char *conninfo);
 
 /* ---- backend-independent wrappers -------------------------------------- */
 void     hotp_store_close(hotp_store *st);

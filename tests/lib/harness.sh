@@ -106,6 +106,8 @@ h_cleanup() {
     for ((i=${#H_PIDS[@]}-1; i>=0; i--)); do
         _h_kill_pid "${H_PIDS[$i]}"
     done
+    # namespaces made in subshells (NS=$(h_netns x)) are only on file
+    [ -f "$H_DIR/netns" ] && mapfile -t -O "${#H_NETNS[@]}" H_NETNS < "$H_DIR/netns"
     for ns in "${H_NETNS[@]}"; do
         local p
         for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done

@@ -18,10 +18,11 @@
  *
  * Time is the thread's CPU time (CLOCK_THREAD_CPUTIME_ID), so that other
  * processes on a shared machine do not bill their time slices to one side.
- * The two measurements alternate (A B, then B A, ...) for --rounds rounds of
- * --ms milliseconds each; the rates printed are medians over the rounds and
- * the ratio is the median of the per-round verify/HMAC ratios (paired, so
- * slow phases of the machine cancel out).
+ * The two measurements alternate in batches of 500 operations (A B, then
+ * B A, ...) within each of --rounds rounds of about --ms milliseconds; the
+ * rates printed are medians over the rounds and the ratio is the median of
+ * the per-round verify/HMAC ratios (paired, so slow phases of a shared
+ * machine cancel out).
  *
  * Output, one line of JSON:
  *   {"hmac_sha1_per_s":..,"hotp_verify_per_s":..,"verify_vs_hmac_ratio":..,
@@ -69,35 +70,63 @@ static void raw_hmac(uint64_t counter, int prekeyed)
 	sink += md[mdlen - 1];
 }
 
-/* ops/s of `kind` (0 raw, 1 verify, 2 raw prekeyed) for about `ms` ms */
 static hotp_user user;
 static hotp_params params;
 static char otp[HOTP_DIGITS_MAX + 1];
+static uint64_t raw_counter;
 
-static double measure(int kind, double ms)
+/* `n` operations of `kind` (0 raw, 1 verify, 2 raw prekeyed); CPU seconds */
+static double batch(int kind, unsigned n)
 {
-	const uint64_t batch = 1000;
-	uint64_t n = 0;
-	double t0 = now_s(), t, limit = ms / 1000.0;
 	hotp_decision d;
+	double t0 = now_s();
 
-	do {
-		for (uint64_t i = 0; i < batch; i++) {
-			if (kind == 1) {
-				hotp_decide(&params, &user, otp, 6, 1700000000, &d);
-				if (d.outcome != HOTP_R_OK) {
-					fprintf(stderr, "verify failed: %s\n",
-					        hotp_outcome_name(d.outcome));
-					exit(1);
-				}
-				sink += (uint32_t)d.counter;
-			} else {
-				raw_hmac(n + i + 1, kind == 2);
+	for (unsigned i = 0; i < n; i++) {
+		if (kind == 1) {
+			hotp_decide(&params, &user, otp, 6, 1700000000, &d);
+			if (d.outcome != HOTP_R_OK) {
+				fprintf(stderr, "verify failed: %s\n",
+				        hotp_outcome_name(d.outcome));
+				exit(1);
 			}
+			sink += (uint32_t)d.counter;
+		} else {
+			raw_hmac(++raw_counter, kind == 2);
 		}
-		n += batch;
-		t = now_s() - t0;
-	} while (t < limit);
+	}
+	return now_s() - t0;
+}
+
+/* One round of about `ms` ms: raw and verify batches of BATCH operations
+ * alternate (raw first, then verify first, ...), so both see the same
+ * machine; rates are ops / accumulated CPU time of each side. */
+#define BATCH 500
+static void round_pair(double ms, double *raw_rate, double *ver_rate)
+{
+	double traw = 0, tver = 0;
+	unsigned long n = 0;
+	for (int k = 0; traw + tver < ms / 1000.0; k++) {
+		if (k % 2 == 0) {
+			traw += batch(0, BATCH);
+			tver += batch(1, BATCH);
+		} else {
+			tver += batch(1, BATCH);
+			traw += batch(0, BATCH);
+		}
+		n += BATCH;
+	}
+	*raw_rate = (double)n / traw;
+	*ver_rate = (double)n / tver;
+}
+
+static double rate_of(int kind, double ms)
+{
+	double t = 0;
+	unsigned long n = 0;
+	while (t < ms / 1000.0) {
+		t += batch(kind, BATCH);
+		n += BATCH;
+	}
 	return (double)n / t;
 }
 
@@ -166,19 +195,13 @@ int main(int argc, char **argv)
 		return 1;
 
 	/* warm-up: page in code, create the per-thread contexts */
-	measure(0, ms / 4);
-	measure(1, ms / 4);
+	(void)rate_of(0, ms / 4);
+	(void)rate_of(1, ms / 4);
 
 	for (int r = 0; r < rounds; r++) {
-		if (r % 2 == 0) {
-			raw[r] = measure(0, ms);
-			ver[r] = measure(1, ms);
-		} else {
-			ver[r] = measure(1, ms);
-			raw[r] = measure(0, ms);
-		}
+		round_pair(ms, &raw[r], &ver[r]);
 		ratio[r] = ver[r] / raw[r];
-		pre[r] = measure(2, ms / 2);
+		pre[r] = rate_of(2, ms / 4);
 	}
 
 	printf("{\"hmac_sha1_per_s\":%.0f,\"hotp_verify_per_s\":%.0f,"

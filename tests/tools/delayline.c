@@ -17,7 +17,8 @@
  * monotonic per queue, so packets leave in arrival order and one
  * NFQNL_MSG_VERDICT_BATCH ("accept every id up to N") releases all packets
  * that are due.  Nothing is dropped except by --loss-pct (deterministic
- * PRNG, --seed) or beyond --limit pending packets per queue (counted).
+ * PRNG, --seed; lost packets go at arrival and take no link time) or beyond
+ * --limit pending packets per queue (default 100000; counted as drops).
  *
  * Usage:
  *   senemo-delayline --queue N --delay-ms D [--rate-kbit R] [--loss-pct P]
@@ -52,13 +53,17 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
 
-#define MAX_QUEUES   16
-#define DEFAULT_LIMIT 100000u
+#define MAX_QUEUES      16
+#define DEFAULT_LIMIT   100000u
 /* the kernel's own queue is a little longer than ours, so overflow is
  * always seen (and counted) here rather than dropped silently there */
-#define KERNEL_SLACK 4096u
-#define COPY_RANGE   64          /* we only need the length */
-#define RCVBUF       (8 << 20)
+#define KERNEL_SLACK    4096u
+#define COPY_RANGE      64          /* we only need the length */
+#define RCVBUF          (8 << 20)
+#define TXBUF_SIZE      (64 * 1024)
+#define VERDICT_MSG_MAX 64          /* nlmsghdr + nfgenmsg + verdict attribute */
+#define RXBUF_SIZE      (64 * 1024) /* one packet notification per datagram */
+#define CFGBUF_SIZE     8192
 
 struct pkt {
 	uint64_t release_ns;
@@ -88,12 +93,8 @@ static struct mnl_socket *nl;
 static unsigned portid;
 
 /* verdicts collected during one loop iteration, sent with one sendto */
-static char *txbuf;
+static char txbuf[TXBUF_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
 static size_t txlen;
-#define TXBUF_SIZE (64 * 1024)
-#define VERDICT_MSG_MAX 64       /* nlmsghdr + nfgenmsg + verdict attribute */
-#define RXBUF_SIZE (64 * 1024)   /* one packet notification per datagram */
-#define CFGBUF_SIZE 8192
 
 static void die(const char *what)
 {
@@ -197,6 +198,8 @@ static void bind_queue(const struct queue *q)
 	nfq_nlmsg_cfg_put_cmd(nlh, AF_INET, NFQNL_CFG_CMD_BIND);
 	config_request(nlh, "binding queue (already bound by another process?)");
 
+	/* NFQA_CFG_F_GSO stays off: the kernel segments GSO packets before
+	 * queueing them, so each wire-sized packet is timed by its own length */
 	nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->num);
 	nfq_nlmsg_cfg_put_params(nlh, NFQNL_COPY_PACKET, COPY_RANGE);
 	nfq_nlmsg_cfg_put_qmaxlen(nlh, limit + KERNEL_SLACK);
@@ -371,12 +374,17 @@ static void parse_args(int argc, char **argv, const char **pidfile)
 		case 'L':
 			limit = (uint32_t)parse_num("limit", optarg, 1, 10000000);
 			break;
-		case 's':
-			/* xorshift must not start at 0 */
-			rng_state = (uint64_t)parse_num("seed", optarg, 0, 1.8e19) ^ 0x853c49e6748fea9bULL;
-			if (!rng_state)
+		case 's': {
+			char *end;
+
+			errno = 0;
+			rng_state = strtoull(optarg, &end, 0) ^ 0x853c49e6748fea9bULL;
+			if (errno || end == optarg || *end)
+				usage();
+			if (!rng_state)     /* xorshift must not start at 0 */
 				rng_state = 1;
 			break;
+		}
 		case 'p':
 			*pidfile = optarg;
 			break;
@@ -402,10 +410,6 @@ int main(int argc, char **argv)
 		if (!queues[i].ring)
 			die("calloc");
 	}
-	txbuf = malloc(TXBUF_SIZE);
-	if (!txbuf)
-		die("malloc");
-
 	/* default timer slack (50 us) would add jitter on the fast profiles */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 

@@ -8,10 +8,10 @@
  *       the start of the interval); exits 1 on timeout (default 60 s).
  *   senemo-linkprobe send tcp HOST PORT BYTES
  *       connect, send BYTES, half-close and wait for the sink to close.
- *       Uses cubic: the host default (bbr) paces itself below the link
- *       rate, and a namespace may not make cubic its default (it is not in
- *       the host's tcp_allowed_congestion_control), but root may set it
- *       per socket.
+ *       Uses cubic, the loss-based default of most hosts, whatever this
+ *       host's default (bbr here) is. A namespace may not make cubic its
+ *       default (sysctl: EPERM, as cubic is not in the host's
+ *       tcp_allowed_congestion_control), but root may set it per socket.
  *   senemo-linkprobe sink udp PORT [TIMEOUT_S]
  *       receive one datagram, print "bytes=N oneway_ms=T".
  *   senemo-linkprobe send udp HOST PORT BYTES

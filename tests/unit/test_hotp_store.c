@@ -26,7 +26,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#ifdef HOTP_TEST_PG
+#include <glob.h>
+#include <pwd.h>
+#include <libpq-fe.h>
+#else
 #include <sqlite3.h>
+#endif
 
 #include "hotp.h"
 #include "hotp_store.h"
@@ -49,14 +55,131 @@ static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f)
 	return remove(p);
 }
 
+/* ---- backend selection ---------------------------------------------------
+ * Built plain: the SQLite backend.  Built with -DHOTP_TEST_PG: the same tests
+ * (less the file-level ones) against the PostgreSQL backend, on a private
+ * server (initdb + pg_ctl in a temporary directory, Unix socket only, no TCP;
+ * run as the `postgres` user through runuser when the test runs as root).
+ */
+#ifdef HOTP_TEST_PG
+static char pg_dir[64];
+static char pg_conninfo[256];
+static char pg_prefix[64];
+static char pg_bin[256];
+
+static int run_cmd(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	int st;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	st = system(cmd);
+	return (st != -1 && WIFEXITED(st)) ? WEXITSTATUS(st) : -1;
+}
+
+static int pg_group_setup(void **state)
+{
+	glob_t g;
+	(void)state;
+	if (glob("/usr/lib/postgresql/*/bin/initdb", 0, NULL, &g) != 0 ||
+	    g.gl_pathc == 0) {
+		fprintf(stderr, "no PostgreSQL server binaries (initdb)\n");
+		return -1;
+	}
+	snprintf(pg_bin, sizeof pg_bin, "%s", g.gl_pathv[g.gl_pathc - 1]);
+	*strrchr(pg_bin, '/') = 0;
+	globfree(&g);
+	snprintf(pg_dir, sizeof pg_dir, "/tmp/hotp_pg_XXXXXX");
+	if (mkdtemp(pg_dir) == NULL)
+		return -1;
+	if (geteuid() == 0) {
+		struct passwd *pw = getpwnam("postgres");
+		if (pw == NULL || chown(pg_dir, pw->pw_uid, pw->pw_gid) != 0) {
+			fprintf(stderr, "no postgres user to run the server\n");
+			return -1;
+		}
+		snprintf(pg_prefix, sizeof pg_prefix, "runuser -u postgres -- ");
+	}
+	if (run_cmd("%s'%s/initdb' -D '%s/data' -A trust -U postgres --no-sync "
+	            "-E UTF8 >'%s/initdb.log' 2>&1", pg_prefix, pg_bin, pg_dir,
+	            pg_dir) != 0) {
+		fprintf(stderr, "initdb failed, see %s/initdb.log\n", pg_dir);
+		return -1;
+	}
+	if (run_cmd("%s'%s/pg_ctl' -D '%s/data' -l '%s/server.log' -w -t 60 "
+	            "-o \"-k %s -p 54329 -c listen_addresses='' -c fsync=on\" "
+	            "start >/dev/null 2>&1", pg_prefix, pg_bin, pg_dir, pg_dir,
+	            pg_dir) != 0) {
+		fprintf(stderr, "pg_ctl start failed, see %s/server.log\n", pg_dir);
+		return -1;
+	}
+	snprintf(pg_conninfo, sizeof pg_conninfo,
+	         "host=%s port=54329 user=postgres dbname=postgres", pg_dir);
+	return 0;
+}
+
+static int pg_group_teardown(void **state)
+{
+	(void)state;
+	if (pg_dir[0]) {
+		run_cmd("%s'%s/pg_ctl' -D '%s/data' -m fast -w stop >/dev/null 2>&1",
+		        pg_prefix, pg_bin, pg_dir);
+		run_cmd("rm -rf '%s'", pg_dir);
+	}
+	hotp_global_cleanup();
+	return 0;
+}
+
+static hotp_err backend_open(const struct ctx *c, hotp_store **st)
+{
+	(void)c;
+	return hotp_store_open_pg(st, pg_conninfo);
+}
+
+/* every test starts from an empty database */
+static int backend_reset(void)
+{
+	PGconn *pg = PQconnectdb(pg_conninfo);
+	PGresult *r;
+	int ok;
+	if (PQstatus(pg) != CONNECTION_OK) {
+		PQfinish(pg);
+		return -1;
+	}
+	r = PQexec(pg, "SET client_min_messages TO warning;"
+	               "DROP TABLE IF EXISTS users, hotp_meta");
+	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	PQclear(r);
+	PQfinish(pg);
+	return ok ? 0 : -1;
+}
+#else
+static hotp_err backend_open(const struct ctx *c, hotp_store **st)
+{
+	return hotp_store_open_sqlite(st, c->db);
+}
+
+static int backend_reset(void)
+{
+	return 0;
+}
+#endif
+
 static int setup(void **state)
 {
-	struct ctx *c = calloc(1, sizeof *c);
-	if (c == NULL)
+	struct ctx *c;
+
+	if (backend_reset() != 0)
+		return -1;
+	if ((c = calloc(1, sizeof *c)) == NULL)
 		return -1;
 	snprintf(c->dir, sizeof c->dir, "/tmp/hotp_store_XXXXXX");
-	if (mkdtemp(c->dir) == NULL)
+	if (mkdtemp(c->dir) == NULL) {
+		free(c);
 		return -1;
+	}
 	snprintf(c->db, sizeof c->db, "%s/users.db", c->dir);
 	*state = c;
 	return 0;
@@ -74,7 +197,7 @@ static int teardown(void **state)
 static hotp_store *open_store(const struct ctx *c)
 {
 	hotp_store *st = NULL;
-	assert_int_equal(hotp_store_open_sqlite(&st, c->db), HOTP_E_OK);
+	assert_int_equal(backend_open(c, &st), HOTP_E_OK);
 	assert_non_null(st);
 	return st;
 }
@@ -104,6 +227,7 @@ static int64_t stored_counter(hotp_store *st, const char *aor)
 }
 
 /* ---- file mode ------------------------------------------------------------ */
+#ifndef HOTP_TEST_PG
 static void test_file_mode_0600(void **state)
 {
 	struct ctx *c = *state;
@@ -146,6 +270,7 @@ static void test_file_mode_0600(void **state)
 	snprintf(path, sizeof path, "%s/nodir/x.db", c->dir);
 	assert_int_equal(hotp_store_open_sqlite(&st, path), HOTP_E_STORE_OPEN);
 }
+#endif
 
 /* ---- durability --------------------------------------------------------- */
 static void test_durable_across_reopen(void **state)
@@ -174,7 +299,7 @@ static void test_durable_across_reopen(void **state)
 	if (pid == 0) {
 		hotp_store *cs = NULL;
 		hotp_result cr;
-		if (hotp_store_open_sqlite(&cs, c->db) != HOTP_E_OK)
+		if (backend_open(c, &cs) != HOTP_E_OK)
 			_exit(10);
 		if (hotp_verify(cs, "sip:alice@example.com", RFC[1], NOW, &cr) !=
 		    HOTP_R_OK)
@@ -472,7 +597,8 @@ static int list_cb(const hotp_user_info *in, void *arg)
 	return a->n >= 3; /* stop after 3 */
 }
 
-static int find_bytes(const char *path, const uint8_t *pat, size_t n)
+static __attribute__((unused)) int find_bytes(const char *path,
+                                              const uint8_t *pat, size_t n)
 {
 	FILE *f = fopen(path, "rb");
 	static uint8_t buf[1 << 20];
@@ -494,7 +620,6 @@ static void test_add_list_del(void **state)
 	struct list_acc acc;
 	hotp_user u;
 	static const uint8_t marker[20] = "SECRET-MARKER-XYZZY!";
-	sqlite3 *db;
 
 	add_user(st, "zed", 6);
 	add_user(st, "amy", 8);
@@ -525,18 +650,23 @@ static void test_add_list_del(void **state)
 	assert_int_equal(u.secret_len, 20);
 	assert_memory_equal(u.secret, marker, 20);
 	hotp_user_wipe(&u);
-	/* deleted secrets are overwritten (secure_delete) once checkpointed */
 	assert_int_equal(hotp_store_del_user(st, "tina"), 0);
+	assert_int_equal(hotp_store_get_user(st, "tina", &u), HOTP_E_STORE_NOUSER);
 	hotp_store_close(st);
-	assert_false(find_bytes(c->db, marker, sizeof marker));
-
-	/* a newer schema is refused */
-	assert_int_equal(sqlite3_open(c->db, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", 0, 0, 0), 0);
-	sqlite3_close(db);
-	st = NULL;
-	assert_int_equal(hotp_store_open_sqlite(&st, c->db), HOTP_E_STORE_SCHEMA);
-	assert_null(st);
+#ifndef HOTP_TEST_PG
+	{
+		sqlite3 *db;
+		/* deleted secrets are overwritten (secure_delete) once checkpointed */
+		assert_false(find_bytes(c->db, marker, sizeof marker));
+		/* a newer schema is refused */
+		assert_int_equal(sqlite3_open(c->db, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", 0, 0, 0), 0);
+		sqlite3_close(db);
+		st = NULL;
+		assert_int_equal(hotp_store_open_sqlite(&st, c->db), HOTP_E_STORE_SCHEMA);
+		assert_null(st);
+	}
+#endif
 }
 
 /* ---- 4 threads racing on the same OTP ----------------------------------- */
@@ -599,12 +729,12 @@ static void test_threads_same_otp(void **state)
 /* ---- 2 processes racing on the same file -------------------------------- */
 #define PROC_ROUNDS 40
 
-static void proc_child(const char *db, int go_fd, int res_fd)
+static void proc_child(const struct ctx *c, int go_fd, int res_fd)
 {
 	hotp_store *st = NULL;
 	char otp[9];
 	unsigned char b;
-	if (hotp_store_open_sqlite(&st, db) != HOTP_E_OK)
+	if (backend_open(c, &st) != HOTP_E_OK)
 		_exit(20);
 	for (int i = 0; i < PROC_ROUNDS; i++) {
 		hotp_result r;
@@ -636,7 +766,7 @@ static void test_processes_same_otp(void **state)
 		if (pid[k] == 0) {
 			close(go[k][1]);
 			close(res[k][0]);
-			proc_child(c->db, go[k][0], res[k][1]);
+			proc_child(c, go[k][0], res[k][1]);
 		}
 		close(go[k][0]);
 		close(res[k][1]);
@@ -672,6 +802,121 @@ static void test_processes_same_otp(void **state)
 	hotp_store_close(st);
 }
 
+/* ---- the senemo-hotp CLI ------------------------------------------------ */
+#if defined(SENEMO_HOTP_CLI) && !defined(HOTP_TEST_PG)
+/* run "CLI --db DB ARGS" (2>&1); returns the exit code, output in out */
+static int cli(const struct ctx *c, const char *stdin_text, const char *args,
+               char *out, size_t cap)
+{
+	char cmd[1024];
+	FILE *f;
+	size_t n = 0;
+	int st;
+
+	if (stdin_text)
+		snprintf(cmd, sizeof cmd, "printf '%%s\\n' '%s' | '%s' --db '%s' %s 2>&1",
+		         stdin_text, SENEMO_HOTP_CLI, c->db, args);
+	else
+		snprintf(cmd, sizeof cmd, "'%s' --db '%s' %s 2>&1 </dev/null",
+		         SENEMO_HOTP_CLI, c->db, args);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	while (n + 1 < cap && (st = (int)fread(out + n, 1, cap - 1 - n, f)) > 0)
+		n += (size_t)st;
+	out[n] = 0;
+	st = pclose(f);
+	assert_true(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+static void test_cli(void **state)
+{
+	struct ctx *c = *state;
+	char out[4096], cmd[256];
+	const char *hex = "3132333435363738393031323334353637383930";
+
+	snprintf(cmd, sizeof cmd, "add sip:alice@example.com --secret-hex %s", hex);
+	assert_int_equal(cli(c, NULL, cmd, out, sizeof out), 0);
+	assert_null(strstr(out, hex));
+	assert_int_equal(cli(c, NULL, cmd, out, sizeof out), 4);
+	assert_non_null(strstr(out, "already exists"));
+	assert_int_equal(cli(c, NULL, "add bob --secret-hex 1234", out, sizeof out), 2);
+	assert_non_null(strstr(out, "secret:"));
+	assert_int_equal(cli(c, NULL, "add bob --secret-base32 GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJ1",
+	                     out, sizeof out), 2);
+	assert_int_equal(cli(c, NULL, "add 'b b' --random", out, sizeof out), 2);
+	assert_non_null(strstr(out, "aor:"));
+	assert_int_equal(cli(c, NULL, "add bob", out, sizeof out), 2);
+	assert_int_equal(cli(c, NULL, "add bob --random --digits 9", out, sizeof out), 2);
+	assert_int_equal(cli(c, NULL, "add bob --random --algo md5", out, sizeof out), 2);
+	assert_int_equal(cli(c, NULL, "add carol@x --random --algo sha256 --digits 8",
+	                     out, sizeof out), 0);
+	assert_non_null(strstr(out, "secret-base32: "));
+	assert_non_null(strstr(out, "otpauth://hotp/SeNEMO:carol%40x?secret="));
+	assert_non_null(strstr(out, "algorithm=SHA256&digits=8&counter=0"));
+	/* secret on standard input */
+	assert_int_equal(cli(c, hex, "add dave --secret-hex -", out, sizeof out), 0);
+	assert_int_equal(cli(c, NULL, "gen dave", out, sizeof out), 0);
+	assert_string_equal(out, "755224\n");
+
+	assert_int_equal(cli(c, NULL, "gen sip:alice@example.com", out, sizeof out), 0);
+	assert_string_equal(out, "755224\n");
+	assert_int_equal(cli(c, NULL, "gen sip:alice@example.com --counter 9", out,
+	                     sizeof out), 0);
+	assert_string_equal(out, "520489\n");
+	assert_int_equal(cli(c, NULL, "gen sip:alice@example.com --counter x", out,
+	                     sizeof out), 2);
+	/* gen does not advance; verify does */
+	assert_int_equal(cli(c, NULL, "verify sip:alice@example.com 755224", out,
+	                     sizeof out), 0);
+	assert_string_equal(out, "OK counter=0\n");
+	assert_int_equal(cli(c, NULL, "verify sip:alice@example.com 755224", out,
+	                     sizeof out), 1);
+	assert_non_null(strstr(out, "REPLAY"));
+	assert_int_equal(cli(c, NULL, "gen sip:alice@example.com", out, sizeof out), 0);
+	assert_string_equal(out, "287082\n");
+	assert_int_equal(cli(c, NULL, "verify sip:alice@example.com 12a456", out,
+	                     sizeof out), 2);
+	assert_non_null(strstr(out, "otp:"));
+	assert_int_equal(cli(c, NULL, "verify sip:alice@example.com 1234567", out,
+	                     sizeof out), 2);
+	assert_int_equal(cli(c, NULL, "verify nobody 123456", out, sizeof out), 3);
+	assert_int_equal(cli(c, NULL, "verify sip:alice@example.com 000000 "
+	                     "--lock-threshold 1 --lock-base 60", out, sizeof out), 1);
+	assert_non_null(strstr(out, "BAD_OTP fail_count=2"));
+	assert_int_equal(cli(c, NULL, "verify sip:alice@example.com 287082 "
+	                     "--lock-threshold 1", out, sizeof out), 1);
+	assert_non_null(strstr(out, "LOCKED"));
+
+	assert_int_equal(cli(c, NULL, "list", out, sizeof out), 0);
+	assert_non_null(strstr(out, "sip:alice@example.com\thotp\tsha1\t6\t0\t"));
+	assert_non_null(strstr(out, "carol@x\thotp\tsha256\t8\t-1"));
+	assert_null(strstr(out, hex));
+	assert_null(strstr(out, "GEZDGNBV"));
+	assert_int_equal(cli(c, NULL, "show sip:alice@example.com", out, sizeof out), 0);
+	assert_non_null(strstr(out, "counter: 0\n"));
+	assert_non_null(strstr(out, "fail_count: 2\n"));
+	assert_null(strstr(out, "secret"));
+	assert_int_equal(cli(c, NULL, "show nobody", out, sizeof out), 3);
+
+	assert_int_equal(cli(c, NULL, "del dave", out, sizeof out), 0);
+	assert_int_equal(cli(c, NULL, "del dave", out, sizeof out), 3);
+	assert_int_equal(cli(c, NULL, "bogus", out, sizeof out), 2);
+	assert_int_equal(cli(c, NULL, "gen dave --secret-hex 00", out, sizeof out), 2);
+	assert_int_equal(cli(c, NULL, "list extra", out, sizeof out), 2);
+	assert_int_equal(cli(c, NULL, "--help", out, sizeof out), 0);
+	/* the store is a directory: store error */
+	snprintf(cmd, sizeof cmd, "'%s' --db '%s' list >/dev/null 2>&1", SENEMO_HOTP_CLI, c->dir);
+	assert_int_equal(WEXITSTATUS(system(cmd)), 5);
+}
+#elif !defined(HOTP_TEST_PG)
+static void test_cli(void **state)
+{
+	(void)state;
+	skip();
+}
+#endif
+
 static int group_teardown(void **state)
 {
 	(void)state;
@@ -682,7 +927,9 @@ static int group_teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+#ifndef HOTP_TEST_PG
 		cmocka_unit_test_setup_teardown(test_file_mode_0600, setup, teardown),
+#endif
 		cmocka_unit_test_setup_teardown(test_durable_across_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cas_semantics, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_flow, setup, teardown),
@@ -691,7 +938,16 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_add_list_del, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads_same_otp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_processes_same_otp, setup, teardown),
+#ifndef HOTP_TEST_PG
+		cmocka_unit_test_setup_teardown(test_cli, setup, teardown),
+#endif
 	};
+#ifdef HOTP_TEST_PG
+	(void)group_teardown;
+	return cmocka_run_group_tests_name("unit.hotp_store_pg", tests,
+	                                   pg_group_setup, pg_group_teardown);
+#else
 	return cmocka_run_group_tests_name("unit.hotp_store", tests, NULL,
 	                                   group_teardown);
+#endif
 }

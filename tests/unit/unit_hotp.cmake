@@ -4,7 +4,9 @@
 include_guard(GLOBAL)
 
 find_package(PkgConfig REQUIRED)
-pkg_check_modules(CMOCKA REQUIRED cmocka)
+if(NOT CMOCKA_FOUND)
+  pkg_check_modules(CMOCKA REQUIRED cmocka)
+endif()
 find_package(SQLite3 REQUIRED)
 find_package(Threads REQUIRED)
 if(NOT TARGET senemo_hotp)
@@ -29,3 +31,30 @@ add_test(NAME unit.hotp COMMAND test_hotp)
 add_test(NAME unit.hotp_store COMMAND test_hotp_store)
 set_tests_properties(unit.hotp unit.hotp_store PROPERTIES LABELS unit)
 set_tests_properties(unit.hotp_store PROPERTIES TIMEOUT 300)
+
+# test_hotp_store also drives the senemo-hotp CLI (exit codes, outputs)
+target_compile_definitions(test_hotp_store PRIVATE
+  SENEMO_HOTP_CLI="$<TARGET_FILE:senemo-hotp>")
+add_dependencies(test_hotp_store senemo-hotp)
+
+# The same store tests against the PostgreSQL backend, on a private server
+# that the test starts itself (initdb + pg_ctl in a temporary directory, Unix
+# socket only; as the `postgres` user via runuser when run as root).  Added
+# only when the backend is built and the server binaries are installed.
+if(TARGET senemo_hotp_pg)
+  file(GLOB _hotp_pg_initdb /usr/lib/postgresql/*/bin/initdb)
+  if(_hotp_pg_initdb)
+    add_executable(test_hotp_store_pg ${CMAKE_CURRENT_LIST_DIR}/test_hotp_store.c)
+    set_target_properties(test_hotp_store_pg PROPERTIES
+      C_STANDARD 11 C_STANDARD_REQUIRED ON)
+    target_compile_definitions(test_hotp_store_pg PRIVATE _GNU_SOURCE HOTP_TEST_PG)
+    target_include_directories(test_hotp_store_pg PRIVATE ${CMOCKA_INCLUDE_DIRS})
+    target_link_libraries(test_hotp_store_pg PRIVATE senemo_hotp_pg
+                          ${CMOCKA_LINK_LIBRARIES} Threads::Threads)
+    if(CMAKE_C_COMPILER_ID MATCHES "GNU|Clang")
+      target_compile_options(test_hotp_store_pg PRIVATE -Wall -Wextra)
+    endif()
+    add_test(NAME unit.hotp_store_pg COMMAND test_hotp_store_pg)
+    set_tests_properties(unit.hotp_store_pg PROPERTIES LABELS unit TIMEOUT 300)
+  endif()
+endif()
