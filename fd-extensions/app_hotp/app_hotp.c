@@ -86,12 +86,14 @@ static int app_hotp_entry(char *conffile)
 		fd_log_error("app_hotp: configuration %s: %s", conffile, err);
 		return EINVAL;
 	}
+#ifndef APP_HOTP_WITH_PG
 	if(ah_conf.pg_conninfo[0]) {
 		fd_log_error("app_hotp: configuration %s: pg_conninfo: the PostgreSQL "
-					 "store is not built into this app_hotp",
+					 "store is not built into this app_hotp (libpq missing at build)",
 				conffile);
 		return ENOTSUP;
 	}
+#endif
 
 	hotp_params_default(&params);
 	params.window = ah_conf.window;
@@ -104,10 +106,22 @@ static int app_hotp_entry(char *conffile)
 		fd_log_error("app_hotp: configuration %s: %s", conffile, hotp_strerror(he));
 		return EINVAL;
 	}
-	he = hotp_store_open_sqlite(&ah_store, ah_conf.store);
-	if(he != HOTP_E_OK) {
-		fd_log_error("app_hotp: store %s: %s", ah_conf.store, hotp_strerror(he));
-		return EINVAL;
+#ifdef APP_HOTP_WITH_PG
+	if(ah_conf.pg_conninfo[0]) {
+		/* the conninfo may hold a password: never logged */
+		he = hotp_store_open_pg(&ah_store, ah_conf.pg_conninfo);
+		if(he != HOTP_E_OK) {
+			fd_log_error("app_hotp: PostgreSQL store (pg_conninfo): %s", hotp_strerror(he));
+			return EINVAL;
+		}
+	} else
+#endif
+	{
+		he = hotp_store_open_sqlite(&ah_store, ah_conf.store);
+		if(he != HOTP_E_OK) {
+			fd_log_error("app_hotp: store %s: %s", ah_conf.store, hotp_strerror(he));
+			return EINVAL;
+		}
 	}
 	hotp_store_set_params(ah_store, &params);
 
@@ -124,7 +138,7 @@ static int app_hotp_entry(char *conffile)
 	/* advertise application 6 (auth) in CER/CEA */
 	CHECK_FCT(fd_disp_app_support(ah_dict.app_sip, NULL, 1, 0));
 	fd_log_notice("app_hotp: RFC 4740 server ready (UAR, MAR); store %s, window %d",
-			ah_conf.store, ah_conf.window);
+			ah_conf.pg_conninfo[0] ? "PostgreSQL" : ah_conf.store, ah_conf.window);
 	return 0;
 }
 
@@ -139,6 +153,8 @@ void fd_ext_fini(void)
 	if(ah_store)
 		hotp_store_close(ah_store);
 	ah_store = NULL;
+	/* drops the per-thread MAC contexts' key before this .fdx is unloaded */
+	hotp_global_cleanup();
 	fd_log_notice("app_hotp: UAR %llu (unknown %llu), MAR %llu (ok %llu, rejected %llu, "
 				  "unknown %llu), malformed %llu, store errors %llu",
 			ah_stats.uar, ah_stats.uar_unknown, ah_stats.mar, ah_stats.mar_ok,

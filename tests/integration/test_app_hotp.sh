@@ -17,6 +17,7 @@ otp() { oathtool --hotp -c "$2" "$1"; }
 # short lock-out so the back-off can be watched expire
 H_APP_HOTP_EXTRA=$'lockout_after = 3;\nlockout_base_s = 2;\nlockout_max_s = 4;'
 h_diameter_pair ah
+AH_PORT="$H_FD_PORT"
 CLI="$H_BUILD/tools/senemo-hotp --db $H_HOTP_DB"
 $CLI add "$AOR" --secret-hex "$KEY" >/dev/null || h_fail "provisioning mn-1"
 $CLI add sip:mn-2@vpn.example.com --secret-hex "$KEY2" >/dev/null || h_fail "provisioning mn-2"
@@ -121,18 +122,43 @@ expect 'mar rc=4001 msg="OTP already used";' mar sip:mn-3@vpn.example.com REGIST
 expect "mar rc=2001;" mar sip:mn-3@vpn.example.com REGISTER 1 mn-3 vpn.example.com "$(otp "$KEY2" 4)"
 h_pass "after kill -9 and restart the accepted OTP is still refused, the next one accepted"
 
+# ---- PostgreSQL store shared by two servers: one success cluster-wide ----
+h_postgres pg
+PGCLI=("$H_BUILD/tools/senemo-hotp" --pg "$H_PG_CONNINFO")
+H_APP_HOTP_EXTRA="pg_conninfo = \"$H_PG_CONNINFO\";"
+h_diameter_pair pa; PA="$H_FD_PORT"
+h_diameter_pair pb; PB="$H_FD_PORT"
+grep -q 'store PostgreSQL' "$H_DIR/pa-fd.log" || h_fail "server pa did not open the PostgreSQL store"
+for c in $(seq 1 20); do
+    "${PGCLI[@]}" add "sip:pg-$c@vpn.example.com" --secret-hex "$KEY2" >/dev/null || h_fail "provisioning pg-$c"
+done
+for c in $(seq 1 20); do
+    o="$(otp "$KEY2" $(( (c - 1) % 10 )))"
+    reqs=()
+    for k in 1 2 3 4; do reqs+=(mar "sip:pg-$c@vpn.example.com" INVITE 1 "pg-$c" vpn.example.com "$o"); done
+    "$H_BUILD/tools/senemo-diameter-probe" --port "$PA" "${reqs[@]}" > "$H_DIR/pa-$c.out" &
+    pa=$!
+    "$H_BUILD/tools/senemo-diameter-probe" --port "$PB" --origin probe.vpn.example.com "${reqs[@]}" > "$H_DIR/pb-$c.out" &
+    pb=$!
+    wait "$pa" && wait "$pb" || h_fail "round $c: a probe got no answer"
+    ok="$(cat "$H_DIR/pa-$c.out" "$H_DIR/pb-$c.out" | grep -c '^mar rc=2001')"
+    n="$(cat "$H_DIR/pa-$c.out" "$H_DIR/pb-$c.out" | grep -c '^mar ')"
+    [ "$ok" = 1 ] && [ "$n" = 8 ] || h_fail "round $c: $ok successes among $n answers from two servers: $(cat "$H_DIR"/p[ab]-$c.out)"
+done
+h_pass "PostgreSQL, two servers: 20 rounds of the same OTP sent 4x to each at once, exactly one success each"
+
 # ---- every answer well-formed for Wireshark ----
 sleep 0.5
 h_stop dumpcap
 # one frame may carry several messages: count (command, R flag) pairs
-n="$(tshark -r "$PCAP" -d "tcp.port==$H_FD_PORT,diameter" -T fields -e diameter.cmd.code \
+n="$(tshark -r "$PCAP" -d "tcp.port==$AH_PORT,diameter" -T fields -e diameter.cmd.code \
         -e diameter.flags.request 2>/dev/null \
     | awk -F'\t' '{k = split($1, c, ","); split($2, r, ",");
                    for (i = 1; i <= k; i++) if ((c[i] == 283 || c[i] == 286) && (r[i] == 0 || r[i] == "False")) n++}
                   END {print n + 0}')"
 [ "$n" -ge 180 ] || h_fail "only $n UAA/MAA in the capture"
-bad="$(tshark -r "$PCAP" -d "tcp.port==$H_FD_PORT,diameter" \
+bad="$(tshark -r "$PCAP" -d "tcp.port==$AH_PORT,diameter" \
     -Y '_ws.malformed || _ws.expert.severity >= "warning"' 2>/dev/null)"
-[ -z "$bad" ] || { tshark -r "$PCAP" -d "tcp.port==$H_FD_PORT,diameter" -V \
+[ -z "$bad" ] || { tshark -r "$PCAP" -d "tcp.port==$AH_PORT,diameter" -V \
     -Y '_ws.malformed || _ws.expert.severity >= "warning"' | head -60 >&2; h_fail "Wireshark flags: $bad"; }
 h_pass "Wireshark: $n UAA/MAA, nothing malformed, no expert warning"

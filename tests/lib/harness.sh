@@ -151,6 +151,9 @@ h_wait_for() {
     done
 }
 
+# h_listening PORT : something listens on TCP PORT (ss itself always exits 0)
+h_listening() { ss -Hltn "sport = :$1" | grep -q .; }
+
 h_alive() { kill -0 "$(h_pid "$1")" 2>/dev/null; }
 
 # ---- kamailio ------------------------------------------------------------
@@ -235,7 +238,7 @@ h_render() {
 h_fd_up() {
     local name="$1" port="$2" conf="$H_DIR/${1%-fd*}-fd.conf"
     h_freediameter "$name" "$conf"
-    h_wait_for 15 ss -Hltn "sport = :$port" || h_fail "freeDiameterd $name is not listening on $port"
+    h_wait_for 15 h_listening "$port" || h_fail "freeDiameterd $name is not listening on $port"
 }
 
 # h_diameter_pair PREFIX : render and start freeDiameterd with app_hotp and
@@ -262,4 +265,28 @@ h_diameter_pair() {
         FQDN="$p-proxy.$H_FD_REALM" REALM="$H_FD_REALM" SERVER_HOST=127.0.0.1 \
         SERVER_PORT="$H_FD_PORT" ACCEPT_PORT="$(h_port)"
     h_fd_up "$p-fd" "$H_FD_PORT"
+}
+
+# ---- PostgreSQL ------------------------------------------------------------
+# h_postgres NAME : a private PostgreSQL (Debian's server binaries) in
+# $H_DIR/NAME, Unix socket only (no TCP), run as the postgres user; prints
+# nothing, sets H_PG_CONNINFO (database "hotp", created). Stopped by the
+# cleanup trap like any daemon (postgres's own foreground process).
+h_postgres() {
+    local name="$1" bin dir sock
+    bin="$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -1)")"
+    [ -x "$bin/postgres" ] || h_fail "PostgreSQL server binaries not found (package postgresql)"
+    dir="$H_DIR/$name"; sock="$dir/sock"
+    mkdir -p "$sock"
+    chown -R postgres: "$dir"
+    chmod o+x "$H_DIR"      # the postgres user must reach its directory
+    runuser -u postgres -- "$bin/initdb" -D "$dir/data" -A trust -U postgres --no-sync -E UTF8 \
+        > "$H_DIR/$name-initdb.log" 2>&1 || h_fail "initdb failed (see $name-initdb.log)"
+    h_start "$name" runuser -u postgres -- "$bin/postgres" -D "$dir/data" -k "$sock" \
+        -c listen_addresses= -c fsync=on -p 5432
+    h_wait_for 30 runuser -u postgres -- "$bin/psql" -h "$sock" -p 5432 -U postgres -Atc 'select 1' \
+        || h_fail "PostgreSQL $name did not start"
+    runuser -u postgres -- "$bin/psql" -h "$sock" -p 5432 -U postgres -qc 'create database hotp' \
+        || h_fail "create database hotp"
+    H_PG_CONNINFO="host=$sock port=5432 user=postgres dbname=hotp"
 }
