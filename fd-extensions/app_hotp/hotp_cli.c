@@ -10,7 +10,9 @@
  *   senemo-hotp --db FILE del AOR
  *   senemo-hotp --db FILE list
  *   senemo-hotp --db FILE show AOR
- *   senemo-hotp --db FILE gen AOR [--counter N] [--now T]
+ *   senemo-hotp --db FILE gen AOR [--counter N] [--count K] [--now T]
+ *       (--count: K consecutive OTPs from counter N, one per line, e.g. to
+ *       feed SIPp injection files; the stored counter does not move)
  *   senemo-hotp --db FILE verify AOR OTP [--now T] [verification options]
  * verification options: --window N --resync-window N --lock-threshold N
  *                       --lock-base S --lock-max S --resync-timeout S --totp-drift N
@@ -49,7 +51,7 @@ static void usage(FILE *f)
 	    "  del AOR\n"
 	    "  list\n"
 	    "  show AOR\n"
-	    "  gen AOR [--counter N] [--now T]\n"
+	    "  gen AOR [--counter N] [--count K] [--now T]\n"
 	    "  verify AOR OTP [--now T] [--window N] [--resync-window N]\n"
 	    "         [--lock-threshold N] [--lock-base S] [--lock-max S]\n"
 	    "         [--resync-timeout S] [--totp-drift N]\n"
@@ -102,7 +104,7 @@ static int parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out)
 enum opt_id {
 	O_DB, O_HEX, O_B32, O_RANDOM, O_DIGITS, O_ALGO, O_TOTP, O_PERIOD,
 	O_ISSUER, O_COUNTER, O_NOW, O_WINDOW, O_RWINDOW, O_LTHRESH, O_LBASE,
-	O_LMAX, O_RTIMEOUT, O_DRIFT, O_HELP, O_PG, O__N
+	O_LMAX, O_RTIMEOUT, O_DRIFT, O_HELP, O_PG, O_COUNT, O__N
 };
 
 static const struct {
@@ -130,6 +132,7 @@ static const struct {
 	[O_DRIFT] = { "totp-drift", 1, " verify " },
 	[O_HELP] = { "help", 0, NULL },
 	[O_PG] = { "pg", 1, NULL },
+	[O_COUNT] = { "count", 1, " gen " },
 };
 
 struct cli {
@@ -361,39 +364,48 @@ static int list_cb(const hotp_user_info *in, void *arg)
 static int cmd_gen(hotp_store *st, const struct cli *c, const char *aor)
 {
 	hotp_user u;
-	hotp_err e;
-	int64_t counter, now;
+	hotp_err e = HOTP_E_OK;
+	int64_t counter, now, count = 1, i;
 	uint32_t v;
 	char buf[HOTP_DIGITS_MAX + 1];
 	int rc;
 
 	if ((rc = get_now(c, &now)))
 		return rc;
+	if (c->set[O_COUNT] && parse_i64(c->val[O_COUNT], 1, 100000, &count))
+		return die(EX_USAGE, "%s", "--count: not a number in 1..100000");
 	if ((e = hotp_store_get_user(st, aor, &u)))
 		return err_exit(e);
 	if (u.info.kind == HOTP_KIND_TOTP) {
-		if (c->set[O_COUNTER]) {
+		if (c->set[O_COUNTER] || c->set[O_COUNT]) {
 			hotp_user_wipe(&u);
-			return die(EX_USAGE, "%s", "--counter: not for a TOTP user (use --now)");
+			return die(EX_USAGE, "%s", "--counter/--count: not for a TOTP user (use --now)");
 		}
 		e = hotp_totp_generate(u.info.algo, u.secret, u.secret_len, now, 0,
 		                       u.info.period, u.info.digits, &v);
+		if (!e)
+			e = hotp_format(v, u.info.digits, buf, sizeof buf);
+		if (!e)
+			printf("%s\n", buf);
 	} else {
 		counter = u.info.st.counter + 1;
 		if (c->set[O_COUNTER] &&
-		    parse_i64(c->val[O_COUNTER], 0, HOTP_COUNTER_MAX, &counter)) {
+		    parse_i64(c->val[O_COUNTER], 0, HOTP_COUNTER_MAX - 100000, &counter)) {
 			hotp_user_wipe(&u);
 			return die(EX_USAGE, "%s", hotp_strerror(HOTP_E_COUNTER));
 		}
-		e = hotp_generate(u.info.algo, u.secret, u.secret_len,
-		                  (uint64_t)counter, u.info.digits, &v);
+		for (i = 0; i < count && !e; i++) {
+			e = hotp_generate(u.info.algo, u.secret, u.secret_len,
+			                  (uint64_t)(counter + i), u.info.digits, &v);
+			if (!e)
+				e = hotp_format(v, u.info.digits, buf, sizeof buf);
+			if (!e)
+				printf("%s\n", buf);
+		}
 	}
-	if (!e)
-		e = hotp_format(v, u.info.digits, buf, sizeof buf);
 	hotp_user_wipe(&u);
 	if (e)
 		return err_exit(e);
-	printf("%s\n", buf);
 	return EX_OK;
 }
 

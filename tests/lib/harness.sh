@@ -60,8 +60,10 @@ _h_record_pid() {
 }
 
 # h_start NAME cmd... : run a daemon in the foreground of a background job
+# (inside network namespace $H_NS when that is set, e.g. H_NS=ns h_kamailio ...)
 h_start() {
     local name="$1"; shift
+    [ -n "${H_NS:-}" ] && set -- ip netns exec "$H_NS" "$@"
     "$@" > "$H_DIR/$name.log" 2>&1 &
     local pid=$!
     H_PIDS+=("$pid"); H_NAMES+=("$name")
@@ -152,7 +154,7 @@ h_wait_for() {
 }
 
 # h_listening PORT : something listens on TCP PORT (ss itself always exits 0)
-h_listening() { ss -Hltn "sport = :$1" | grep -q .; }
+h_listening() { ${H_NS:+ip netns exec "$H_NS"} ss -Hltn "sport = :$1" | grep -q .; }
 
 h_alive() { kill -0 "$(h_pid "$1")" 2>/dev/null; }
 
