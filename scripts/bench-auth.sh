@@ -96,11 +96,16 @@ sipp_run() {
     local scheme="$1" calls="$2" rate="$3" limit="$4" tmo="$5" sf csv extra=()
     RUN=$((RUN + 1)); S_DIR="$H_DIR/run$RUN-$scheme"; mkdir -p "$S_DIR"
     if [ "$scheme" = hotp ]; then
-        sf="$H_ROOT/sipp-scenarios/register_hotp.xml"; hotp_csv "$calls" "$S_DIR/in.csv"
+        sf="register_hotp.xml"; hotp_csv "$calls" "$S_DIR/in.csv"
     else
-        sf="$H_ROOT/sipp-scenarios/register_digest.xml"; digest_csv "$calls" "$S_DIR/in.csv"
+        sf="register_digest.xml"; digest_csv "$calls" "$S_DIR/in.csv"
         extra=(-au mn-d -ap digest-pw)
     fi
+    # SIP's T1 must exceed the path's RTT, or retransmissions race the
+    # answers (a late duplicate 401 breaks the digest exchange): the
+    # scenarios' 500 ms becomes max(500, 2 x RTT) for both schemes
+    sed "s/retrans=\"500\"/retrans=\"$T1\"/" "$H_ROOT/sipp-scenarios/$sf" > "$S_DIR/$sf"
+    sf="$S_DIR/$sf"
     ( cd "$S_DIR" && timeout $((tmo + 30)) ip netns exec "$VEH" sipp -nostdin -sf "$sf" -inf in.csv \
         "${extra[@]}" -i 198.18.1.2 -p "$SIPP_PORT" -m "$calls" -r "$rate" -l "$limit" \
         -timeout "${tmo}s" -timeout_error -recv_timeout 10000 -max_recv_loops 100000 \
@@ -120,6 +125,8 @@ TABLE=()
 for link in $LINKS; do
     h_log "link $link"
     h_link_emulate "$RTR" r0 r1 "$link"
+    read -r _ _ rtt <<<"$(h_link_profile "$link")"
+    T1=$(( rtt * 2 > 500 ? rtt * 2 : 500 ))
     if [ "$link" = none ]; then LAT_N=100; RATES="100 200 400 800 1200 1600 2400 3200"; DUR=4
     else LAT_N=12; RATES="2 4 6 8 12 16 24 32"; DUR=10; fi
     [ "$QUICK" = 1 ] && { LAT_N=$(( LAT_N / 4 + 2 )); RATES="${RATES% * *}"; DUR=$(( DUR / 2 )); }

@@ -53,7 +53,7 @@ typedef struct ha_ctx {
 	int proxy;        /* Proxy-Authorization (407) rather than Authorization */
 	int stage;        /* last Diameter request: none, UAR or MAR */
 	int result_code;  /* Result-Code of the last answer, 0 if none */
-	int rtt_ms;       /* Diameter time spent (sum over UAR and MAR) */
+	int rtt_us;       /* Diameter time spent (sum over UAR and MAR), us */
 	char reason[HA_TEXT_MAX];   /* detailed reason (logs, $hotp(reason)) */
 	char warning[HA_TEXT_MAX];  /* text for the Warning header */
 	char errmsg[HA_TEXT_MAX];   /* Error-Message AVP of the answer */
@@ -78,7 +78,8 @@ typedef struct ha_pending {
 	int proxy;
 	int uat;
 	long long t_start_ms;    /* monotonic ms when the authentication began */
-	int rtt_ms;
+	long long t_sent_us;     /* monotonic us when the last request was sent */
+	long long rtt_us;        /* Diameter time so far (UAR + MAR) */
 	char username[HC_USERNAME_MAX + 1];
 	char realm[HC_REALM_MAX + 1];
 	char otp[HC_OTP_MAX + 1];
@@ -123,8 +124,8 @@ int ha_async_start(struct sip_msg *msg, ha_pending_t *p, AAAMessage *req);
 AAAMessage *ha_pending_mar(ha_pending_t *p);
 void ha_async_timer(unsigned int ticks, void *param);
 int ha_async_pending(void);
-unsigned long ha_async_avg_rtt(void);
-void ha_async_rtt_totals(unsigned long long *total_ms, unsigned long long *answers);
+unsigned long ha_async_avg_rtt_us(void);
+void ha_async_rtt_totals(unsigned long long *total_us, unsigned long long *answers);
 
 /* context helpers (hotp_auth_mod.c) */
 void ha_ctx_set(int valid, struct sip_msg *msg, int rc, int status,

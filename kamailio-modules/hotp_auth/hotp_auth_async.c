@@ -38,19 +38,24 @@ typedef struct ha_table {
 	gen_lock_t lock;
 	unsigned long next_id;
 	int npending;
-	unsigned long long rtt_total_ms;
+	unsigned long long rtt_total_us;
 	unsigned long long answers;
 	ha_pending_t *bucket[HA_BUCKETS];
 } ha_table_t;
 
 static ha_table_t *ha_tab = NULL;
 
-static long long ha_now_ms(void)
+static long long ha_now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static long long ha_now_ms(void)
+{
+	return ha_now_us() / 1000;
 }
 
 int ha_async_init(void)
@@ -122,7 +127,7 @@ int ha_async_pending(void)
 	return ha_tab ? ha_tab->npending : 0;
 }
 
-unsigned long ha_async_avg_rtt(void)
+unsigned long ha_async_avg_rtt_us(void)
 {
 	unsigned long long t, a;
 
@@ -130,13 +135,13 @@ unsigned long ha_async_avg_rtt(void)
 	return a ? (unsigned long)(t / a) : 0;
 }
 
-void ha_async_rtt_totals(unsigned long long *total_ms, unsigned long long *answers)
+void ha_async_rtt_totals(unsigned long long *total_us, unsigned long long *answers)
 {
-	*total_ms = *answers = 0;
+	*total_us = *answers = 0;
 	if(!ha_tab)
 		return;
 	lock_get(&ha_tab->lock);
-	*total_ms = ha_tab->rtt_total_ms;
+	*total_us = ha_tab->rtt_total_us;
 	*answers = ha_tab->answers;
 	lock_release(&ha_tab->lock);
 }
@@ -177,18 +182,25 @@ static ha_pending_t *ha_find_locked(unsigned long id)
 	return NULL;
 }
 
-/* take entry id out of the table: the caller owns it afterwards */
-static ha_pending_t *ha_take(unsigned long id, long elapsed_ms)
+/* take entry id out of the table: the caller owns it afterwards; answered:
+ * an answer arrived for it (its response time is recorded) */
+static ha_pending_t *ha_take(unsigned long id, int answered)
 {
 	ha_pending_t *p;
+	long long el;
 
 	lock_get(&ha_tab->lock);
 	p = ha_find_locked(id);
-	if(p)
+	if(p) {
 		ha_unlink_locked(p);
-	if(elapsed_ms >= 0) {
-		ha_tab->rtt_total_ms += (unsigned long long)elapsed_ms;
-		ha_tab->answers++;
+		if(answered) {
+			el = ha_now_us() - p->t_sent_us;
+			if(el < 0)
+				el = 0;
+			p->rtt_us += el;
+			ha_tab->rtt_total_us += (unsigned long long)el;
+			ha_tab->answers++;
+		}
 	}
 	lock_release(&ha_tab->lock);
 	return p;
@@ -226,7 +238,7 @@ static void ha_resume(ha_pending_t *p, int rc, int status, int result_code,
 			break;
 	}
 	if(rc == HA_OK)
-		LM_INFO("%s %s: authenticated (%d ms)\n", p->method.s, p->aor, p->rtt_ms);
+		LM_INFO("%s %s: authenticated (%lld us)\n", p->method.s, p->aor, p->rtt_us);
 	else
 		LM_NOTICE("%s %s: %s (Result-Code %d%s%s%s)\n", p->method.s, p->aor, reason,
 				result_code, errmsg && *errmsg ? ", Error-Message \"" : "",
@@ -239,7 +251,7 @@ static void ha_resume(ha_pending_t *p, int rc, int status, int result_code,
 	ha_ctx.proxy = p->proxy;
 	ha_ctx.stage = p->stage;
 	ha_ctx.result_code = result_code;
-	ha_ctx.rtt_ms = p->rtt_ms;
+	ha_ctx.rtt_us = (int)p->rtt_us;
 	snprintf(ha_ctx.reason, sizeof(ha_ctx.reason), "%s", reason);
 	snprintf(ha_ctx.warning, sizeof(ha_ctx.warning), "%s", warning);
 	if(errmsg)
@@ -300,6 +312,7 @@ static int ha_send(ha_pending_t *p, AAAMessage *req)
 	if(id == 0)
 		id = ++ha_tab->next_id;
 	p->id = id;
+	p->t_sent_us = ha_now_us();
 	ha_insert_locked(p);
 	lock_release(&ha_tab->lock);
 
@@ -308,7 +321,7 @@ static int ha_send(ha_pending_t *p, AAAMessage *req)
 		return 0;
 	/* cdp freed req. Take p back unless a callback already owns it (cdp can
 	 * fail after having filed its transaction: then it times out later) */
-	if(ha_take(id, -1) == p)
+	if(ha_take(id, 0) == p)
 		return -1;
 	return 0;
 }
@@ -360,6 +373,9 @@ static int ha_is_rejection(int rc)
 	switch(rc) {
 		case HA_RC_AUTHENTICATION_REJECTED:
 		case HA_RC_AUTHORIZATION_REJECTED:
+		/* app_hotp: an OTP of the wrong length for the account, or an AoR
+		 * it cannot hold: the client's credential, not a server failure */
+		case HA_RC_INVALID_AVP_VALUE:
 		case HA_RC_USER_UNKNOWN:
 		case HA_RC_IDENTITIES_DONT_MATCH:
 		case HA_RC_IDENTITY_NOT_REGISTERED:
@@ -377,6 +393,8 @@ static const char *ha_rc_name(int rc)
 			return "authentication rejected";
 		case HA_RC_AUTHORIZATION_REJECTED:
 			return "authorization rejected";
+		case HA_RC_INVALID_AVP_VALUE:
+			return "invalid credential value";
 		case HA_RC_USER_UNKNOWN:
 			return "user unknown";
 		case HA_RC_IDENTITIES_DONT_MATCH:
@@ -432,13 +450,12 @@ static void ha_cdp_cb(int is_timeout, void *param, AAAMessage *ans, long elapsed
 		return;
 	}
 
-	p = ha_take(id, elapsed_ms);
+	p = ha_take(id, 1);
 	if(!p) {
 		LM_DBG("late Diameter answer for %lu dropped\n", id);
 		ha_cdp.AAAFreeMessage(&ans);
 		return;
 	}
-	p->rtt_ms += (int)elapsed_ms;
 	rc = ha_result_code(ans);
 	em = ha_error_message(ans);
 	ha_copy_text(errmsg, sizeof(errmsg), em.s ? em.s : "", em.len);
@@ -505,7 +522,7 @@ void ha_async_timer(unsigned int ticks, void *param)
 		p->next = NULL;
 		if(!p->cdp_timed_out)
 			update_stat(ha_st_timeouts, 1);
-		p->rtt_ms = (int)(now - p->t_start_ms);
+		p->rtt_us = (now - p->t_start_ms) * 1000;
 		ha_resume_unavailable(p, "Diameter timeout", 0, 1);
 	}
 }

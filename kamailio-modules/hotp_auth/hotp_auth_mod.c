@@ -56,6 +56,7 @@ int ha_retry_after = 5;
 int ha_timeout_ms = 0;
 int ha_register_uar = 1;
 int ha_detailed_warnings = 0;
+static int ha_max_pending = 10000;
 static int ha_consume_credentials = 1;
 static str ha_challenge_realm = str_init("");
 static str ha_warning_agent = str_init("");
@@ -80,9 +81,14 @@ static counter_val_t ha_stat_pending(void)
 	return (counter_val_t)ha_async_pending();
 }
 
-static counter_val_t ha_stat_avg_rtt(void)
+static counter_val_t ha_stat_avg_rtt_us(void)
 {
-	return (counter_val_t)ha_async_avg_rtt();
+	return (counter_val_t)ha_async_avg_rtt_us();
+}
+
+static counter_val_t ha_stat_avg_rtt_ms(void)
+{
+	return (counter_val_t)(ha_async_avg_rtt_us() / 1000);
 }
 
 /* cdp's peer list, looked up in cdp.so for hotp_auth.status (read only) */
@@ -120,6 +126,7 @@ static param_export_t params[] = {
 	{"dest_realm",          PARAM_STR, &ha_dest_realm},
 	{"retry_after",         PARAM_INT, &ha_retry_after},
 	{"timeout",             PARAM_INT, &ha_timeout_ms},
+	{"max_pending",         PARAM_INT, &ha_max_pending},
 	{"register_uar",        PARAM_INT, &ha_register_uar},
 	{"consume_credentials", PARAM_INT, &ha_consume_credentials},
 	{"detailed_warnings",   PARAM_INT, &ha_detailed_warnings},
@@ -139,7 +146,8 @@ static stat_export_t mod_stats[] = {
 	{"diameter_errors",   0, &ha_st_diameter_errors},
 	{"timeouts",          0, &ha_st_timeouts},
 	{"pending",           STAT_IS_FUNC | STAT_NO_RESET, (stat_var **)ha_stat_pending},
-	{"avg_response_ms",   STAT_IS_FUNC | STAT_NO_RESET, (stat_var **)ha_stat_avg_rtt},
+	{"avg_response_ms",   STAT_IS_FUNC | STAT_NO_RESET, (stat_var **)ha_stat_avg_rtt_ms},
+	{"avg_response_us",   STAT_IS_FUNC | STAT_NO_RESET, (stat_var **)ha_stat_avg_rtt_us},
 	{0, 0, 0}
 };
 
@@ -194,6 +202,10 @@ static int mod_init(void)
 	}
 	if(ha_timeout_ms < 0 || ha_timeout_ms > 600000) {
 		LM_ERR("modparam timeout: %d is not in 0..600000 ms\n", ha_timeout_ms);
+		return -1;
+	}
+	if(ha_max_pending < 1) {
+		LM_ERR("modparam max_pending: %d is not a positive number\n", ha_max_pending);
 		return -1;
 	}
 	if(ha_challenge_realm.len == 0)
@@ -380,6 +392,11 @@ static int ha_auth(sip_msg_t *msg, cfg_action_t *act, str *cbname, int proxy)
 		return HA_ERR_NO_CRED;
 	}
 
+	/* hosts compare case-insensitively: the realm goes to Diameter in lower
+	 * case, so the server's exact AoR lookup does not depend on the client */
+	for(rc = 0; rc < (int)cred.realm_len; rc++)
+		if(cred.realm[rc] >= 'A' && cred.realm[rc] <= 'Z')
+			cred.realm[rc] = (char)(cred.realm[rc] - 'A' + 'a');
 	snprintf(ha_ctx.aor, sizeof(ha_ctx.aor), "sip:%s@%s", cred.username, cred.realm);
 	snprintf(ha_ctx.user, sizeof(ha_ctx.user), "%s@%s", cred.username, cred.realm);
 
@@ -398,6 +415,20 @@ static int ha_auth(sip_msg_t *msg, cfg_action_t *act, str *cbname, int proxy)
 		ha_ctx_set(HA_CTX_SYNC, NULL, HA_ERR_IDENTITY, 403, "identity mismatch",
 				"identity mismatch");
 		return HA_ERR_IDENTITY;
+	}
+
+	/* bounded: a stalled Diameter server must not pile up parked
+	 * transactions until shared memory runs out (fail closed: 503) */
+	if(ha_async_pending() >= ha_max_pending) {
+		update_stat(ha_st_diameter_errors, 1);
+		ha_ctx_set(HA_CTX_SYNC, NULL, HA_ERR_UNAVAILABLE, 503,
+				"too many authentications in flight",
+				ha_detailed_warnings
+						? "authentication server unavailable: too many in flight"
+						: "authentication server unavailable");
+		LM_WARN("%d authentications in flight (max_pending): 503 for %s\n",
+				ha_async_pending(), ha_ctx.aor);
+		return HA_ERR_UNAVAILABLE;
 	}
 
 	/* the transaction (a retransmission is absorbed by tm) */
@@ -507,18 +538,12 @@ static cfg_action_t *ha_route_action(char *p)
 	return main_rt.rlist[ri];
 }
 
-static int ha_cfg_ret(int rc)
-{
-	/* 0 stops the native cfg script: the route resumes later */
-	return rc;
-}
-
 static int w_hotp_auth_www(sip_msg_t *msg, char *route, char *p2)
 {
 	cfg_action_t *act = ha_route_action(route);
 	if(!act)
 		return HA_ERR_INTERNAL;
-	return ha_cfg_ret(ha_auth(msg, act, NULL, 0));
+	return ha_auth(msg, act, NULL, 0); /* 0 (suspended) ends the script */
 }
 
 static int w_hotp_auth_proxy(sip_msg_t *msg, char *route, char *p2)
@@ -526,7 +551,7 @@ static int w_hotp_auth_proxy(sip_msg_t *msg, char *route, char *p2)
 	cfg_action_t *act = ha_route_action(route);
 	if(!act)
 		return HA_ERR_INTERNAL;
-	return ha_cfg_ret(ha_auth(msg, act, NULL, 1));
+	return ha_auth(msg, act, NULL, 1);
 }
 
 /* KEMI: with a KEMI engine the parameter names the callback function;
@@ -747,7 +772,7 @@ static int pv_get_hotp(sip_msg_t *msg, pv_param_t *param, pv_value_t *res)
 			return ha_pv_str(msg, param, res,
 					stage[ha_ctx.stage >= 0 && ha_ctx.stage <= 2 ? ha_ctx.stage : 0]);
 		case HA_PV_RTT:
-			return pv_get_sintval(msg, param, res, ha_ctx.rtt_ms);
+			return pv_get_sintval(msg, param, res, ha_ctx.rtt_us);
 	}
 	return pv_get_null(msg, param, res);
 }
@@ -828,21 +853,22 @@ static void ha_rpc_status(rpc_t *rpc, void *ctx)
 {
 	void *h, *ph;
 	static char keys[16][128];
-	unsigned long long rt_total, answers;
+	unsigned long long rt_total_us, answers;
 	peer *i;
 	int k = 0, open = 0;
 
-	ha_async_rtt_totals(&rt_total, &answers);
+	ha_async_rtt_totals(&rt_total_us, &answers);
 	if(rpc->add(ctx, "{", &h) < 0) {
 		rpc->fault(ctx, 500, "Internal error");
 		return;
 	}
-	rpc->struct_add(h, "Sdddddd", "dest_realm", &ha_dest_realm, "retry_after",
-			ha_retry_after, "timeout_ms", ha_timeout_ms, "register_uar",
+	rpc->struct_add(h, "Sddddddd", "dest_realm", &ha_dest_realm, "retry_after",
+			ha_retry_after, "timeout_ms", ha_timeout_ms, "max_pending",
+			ha_max_pending, "register_uar",
 			ha_register_uar, "consume_credentials", ha_consume_credentials,
 			"detailed_warnings", ha_detailed_warnings, "pending",
 			ha_async_pending());
-	rpc->struct_add(h, "ddddddddddd", "uar_sent",
+	rpc->struct_add(h, "dddddddddddd", "uar_sent",
 			(int)get_stat_val(ha_st_uar_sent), "mar_sent",
 			(int)get_stat_val(ha_st_mar_sent), "auth_ok",
 			(int)get_stat_val(ha_st_auth_ok), "auth_rejected",
@@ -852,7 +878,8 @@ static void ha_rpc_status(rpc_t *rpc, void *ctx)
 			(int)get_stat_val(ha_st_no_credentials), "diameter_errors",
 			(int)get_stat_val(ha_st_diameter_errors), "timeouts",
 			(int)get_stat_val(ha_st_timeouts), "answers", (int)answers,
-			"avg_response_ms", (int)(answers ? rt_total / answers : 0));
+			"avg_response_us", (int)(answers ? rt_total_us / answers : 0),
+			"avg_response_ms", (int)(answers ? rt_total_us / answers / 1000 : 0));
 
 	if(!ha_cdp_peer_list || !*ha_cdp_peer_list || !ha_cdp_peer_list_lock
 			|| !*ha_cdp_peer_list_lock) {

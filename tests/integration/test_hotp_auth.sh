@@ -6,7 +6,7 @@
 #     identity gets 403, and not one UAR or MAR leaves Proxy 1 for any of
 #     them (counted in a capture of the Diameter link);
 #  2. a well-formed credential of an unknown user: UAR, 5032, 403;
-#  3. with MAR support in the server: REGISTER with a valid OTP gets 200 in
+#  3. end to end: REGISTER with a valid OTP gets 200 in
 #     one round trip (UAR + MAR), the registrar holds the binding, the
 #     relayed REGISTER carries no credential; a replayed or wrong OTP gets
 #     403; 20 users register concurrently; a MESSAGE with
@@ -15,8 +15,13 @@
 #  4. digest baseline (proxy1.cfg -A WITH_DIGEST, SQLite subscriber table):
 #     401 challenge, then 200;
 #  5. fail closed: a Diameter server that stops answering gives 503 with
-#     Retry-After (module timeout), one that is gone gives 503 with
-#     Retry-After at once; never 200.
+#     Retry-After (module timeout, and cdp's TransactionTimeout with the
+#     module timeout off), a request beyond max_pending gets 503 at once, a
+#     CANCEL of an INVITE parked for Diameter gets its 487 at once, and a
+#     server that is gone gives 503 with Retry-After at once; never 200;
+#  6. after the server restarts, service resumes, OTPs used before are
+#     refused, an OTP 7 steps ahead is accepted (the counter jumps), and 3
+#     wrong OTPs lock the user out until the back-off passes.
 source "$(dirname "$0")/../lib/harness.sh"
 h_init hotp_auth
 
@@ -25,12 +30,17 @@ REALM=vpn.example.com
 P1="$(h_port)"; P1D="$(h_port)"; P2="$(h_port)"; SP="$(h_port)"
 TIMEOUT_MS=1500
 
+# a short lock-out so its expiry can be watched (defaults: 5 failures, 30 s)
+H_APP_HOTP_EXTRA=$'lockout_after = 3;\nlockout_base_s = 2;\nlockout_max_s = 4;'
 h_diameter_pair ha
 h_kamailio proxy2 "$H_ROOT/cfg/kamailio/proxy2.cfg" -A "LISTEN=udp:127.0.0.1:$P2"
+# (45 s for the peer: Debian's cdp 5.6.3 sometimes sends its CER without
+# Host-IP-Address, a race between its timer and receiver processes on
+# p->I_sock; freeDiameter refuses that CER and cdp retries ~10 s later)
 h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" -A "LISTEN=udp:127.0.0.1:$P1" \
     -A "NEXT_HOP=\"sip:127.0.0.1:$P2\"" -A "CDP_CONFIG=\"$H_CDP_XML\"" \
     -A "HOTP_TIMEOUT_MS=$TIMEOUT_MS"
-h_wait_for 20 bash -c "kamcmd -s unix:$H_DIR/proxy1.ctl hotp_auth.status | grep -q 'peers_open: 1'" \
+h_wait_for 45 bash -c "kamcmd -s unix:$H_DIR/proxy1.ctl hotp_auth.status | grep -q 'peers_open: 1'" \
     || h_fail "cdp did not open the Diameter peer: $(h_kamcmd proxy1 hotp_auth.status)"
 h_pass "Proxy 1 is up and its Diameter peer is open"
 
@@ -127,7 +137,9 @@ h_pass "unknown user: one UAR answered 5032, no MAR, 403"
 # ---- 3. end to end with MAR ------------------------------------------------------
 SECRET=3132333435363738393031323334353637383930
 otp() { oathtool --hotp -c "$2" "$1"; }
-if grep -q 'app_hotp: RFC 4740 server ready (UAR, MAR)' "$H_DIR/ha-fd.log"; then
+grep -q 'app_hotp: RFC 4740 server ready (UAR, MAR)' "$H_DIR/ha-fd.log" \
+    || h_fail "app_hotp did not announce UAR and MAR support"
+{
     "$H_BUILD/tools/senemo-hotp" --db "$H_HOTP_DB" add "sip:mn-1@$REALM" --secret-hex "$SECRET" \
         > /dev/null || h_fail "cannot provision mn-1"
     capture_start e2e
@@ -135,7 +147,7 @@ if grep -q 'app_hotp: RFC 4740 server ready (UAR, MAR)' "$H_DIR/ha-fd.log"; then
         "mn-1;$REALM;$(otp $SECRET 0)
 mn-1;$REALM;$(otp $SECRET 1)" 200 || h_fail "valid OTPs: expected 200 twice"
     h_pass "REGISTER with a valid OTP: 200 in one round trip (twice, counters 0 and 1)"
-    h_kamcmd proxy2 ul.dump brief | grep -q "AoR: mn-1" || h_fail "registrar has no binding for mn-1"
+    h_kamcmd proxy2 ul.dump brief | grep -Eq "AoR: mn-1\$" || h_fail "registrar has no binding for mn-1"
     h_pass "the registrar holds mn-1's binding"
 
     sipp_run replay "$P1" "$SCEN/register_hotp.xml" "mn-1;$REALM;$(otp $SECRET 1)" 403 \
@@ -143,7 +155,9 @@ mn-1;$REALM;$(otp $SECRET 1)" 200 || h_fail "valid OTPs: expected 200 twice"
     sipp_run wrong "$P1" "$SCEN/register_hotp.xml" \
         "mn-1;$REALM;$(printf '%06d' $(( ($(otp $SECRET 2) + 1) % 1000000 )))" 403 \
         || h_fail "wrong OTP: expected 403"
-    h_pass "replayed OTP and wrong OTP: 403"
+    sipp_run wronglen "$P1" "$SCEN/register_hotp.xml" "mn-1;$REALM;1234567" 403 \
+        || h_fail "7-digit OTP for a 6-digit account: expected 403"
+    h_pass "replayed OTP, wrong OTP, OTP of the wrong length: 403"
 
     # 20 users at once
     csv=""
@@ -186,14 +200,25 @@ XML
     sipp_run msg "$P1" "$H_DIR/message_hotp.xml" "mn-1;$REALM;$(otp $SECRET 3)" 404 \
         || h_fail "MESSAGE with a valid Proxy-Authorization: expected Proxy 2's 404"
     h_pass "MESSAGE with Proxy-Authorization: authenticated and relayed"
+
+    # deregistration: UAR with SIP-User-Authorization-Type DEREGISTRATION
+    sipp_run dereg "$P1" "$SCEN/register_hotp.xml" "mn-1;$REALM;$(otp $SECRET 4)" 200 \
+        -set expires 0 || h_fail "deregistration with a valid OTP: expected 200"
+    h_kamcmd proxy2 ul.dump brief | grep -Eq "AoR: mn-1\$" && h_fail "mn-1 still registered"
+    h_pass "deregistration (Expires: 0) authenticated and relayed: binding gone"
     capture_stop
 
     d="$(diameter_cmds "$CAP")"
-    [ "$(count '^283|1|' "$d")" = 24 ] || h_fail "expected 24 UARs (2 + replay + wrong + 20): $d"
-    [ "$(count '^286|1|' "$d")" = 25 ] || h_fail "expected 25 MARs (UARs + MESSAGE): $d"
-    [ "$(count '^286|0|2001$' "$d")" = 23 ] || h_fail "expected 23 MAA 2001: $d"
+    [ "$(count '^283|1|' "$d")" = 26 ] || h_fail "expected 26 UARs (2 + 3 bad + 20 + dereg): $d"
+    [ "$(count '^286|1|' "$d")" = 27 ] || h_fail "expected 27 MARs (UARs + MESSAGE): $d"
+    [ "$(count '^286|0|2001$' "$d")" = 24 ] || h_fail "expected 24 MAA 2001: $d"
     [ "$(count '^286|0|4001$' "$d")" = 2 ] || h_fail "expected 2 MAA 4001: $d"
-    h_pass "Diameter: 24 UAR, 25 MAR (23 accepted, 2 rejected)"
+    [ "$(count '^286|0|5004$' "$d")" = 1 ] || h_fail "expected 1 MAA 5004: $d"
+    [ "$(count '^283|0|2001$' "$d")" = 1 ] || h_fail "expected the deregistration's UAA 2001: $d"
+    uat="$(tshark -r "$CAP" -d "tcp.port==$H_FD_PORT,diameter" -Y 'diameter.cmd.code == 283 && diameter.flags.request == 1' \
+        -T fields -e diameter.SIP-User-Authorization-Type 2>/dev/null | sort | uniq -c | tr -s ' ' | tr '\n' ' ')"
+    [ "$uat" = " 25 0  1 1 " ] || h_fail "SIP-User-Authorization-Type of the UARs: $uat"
+    h_pass "Diameter: 26 UAR (25 REGISTRATION, 1 DEREGISTRATION), 27 MAR (24 accepted, 3 rejected)"
     # the Digest-Nonce carries the counter hint; the AVPs of the MAR
     tshark -r "$CAP" -d "tcp.port==$H_FD_PORT,diameter" -Y 'diameter.cmd.code == 286 && diameter.flags.request == 1' \
         -T fields -e diameter.SIP-Method -e diameter.Digest-Nonce -e diameter.SIP-Authentication-Scheme \
@@ -208,18 +233,18 @@ XML
     [ -z "$bad" ] || h_fail "Wireshark flags malformed/expert problems: $bad"
     h_pass "Wireshark finds no malformed Diameter packet and no expert warning"
     n="$(tshark -r "$CAP" -Y 'sip.Method == "REGISTER"' 2>/dev/null | grep -c .)"
-    [ "$n" -ge 22 ] || h_fail "only $n REGISTERs relayed to Proxy 2"
+    [ "$n" -ge 23 ] || h_fail "only $n REGISTERs relayed to Proxy 2"
     if tshark -r "$CAP" -Y 'sip.Method && (sip.Authorization || sip.Proxy-Authorization)' 2>/dev/null | grep -q .; then
         h_fail "a relayed request still carries the HOTP credential"
     fi
     h_pass "relayed requests carry no credential ($n REGISTERs checked)"
     st="$(h_kamcmd proxy1 hotp_auth.status)"
-    grep -q 'auth_ok: 23$' <<<"$st" || h_fail "auth_ok counter: $st"
+    grep -q 'auth_ok: 24$' <<<"$st" || h_fail "auth_ok counter: $st"
     grep -q 'pending: 0$' <<<"$st" || h_fail "authentications left pending: $st"
-    NEXT_C=4
-else
-    h_log "app_hotp has no MAR support yet: end-to-end cases skipped"
-fi
+    grep -Eq 'avg_response_us: [1-9]' <<<"$st" || h_fail "no Diameter response time measured: $st"
+    h_pass "counters: $(grep -E 'auth_ok|auth_rejected|avg_response_us' <<<"$st" | tr -d '\t' | tr '\n' ' ')"
+    NEXT_C=5
+}
 
 # ---- 4. digest baseline ------------------------------------------------------------
 SCHEMA=/usr/share/kamailio/db_sqlite
@@ -234,20 +259,19 @@ h_render "$H_ROOT/cfg/kamailio/cdp.xml.in" "$H_DIR/p1d-cdp.xml" FQDN="p1d-proxy.
 h_kamailio proxy1d "$H_ROOT/cfg/kamailio/proxy1.cfg" -A "LISTEN=udp:127.0.0.1:$P1D" \
     -A "NEXT_HOP=\"sip:127.0.0.1:$P2\"" -A "CDP_CONFIG=\"$H_DIR/p1d-cdp.xml\"" \
     -A WITH_DIGEST -A "DB_URL=\"sqlite://$DB\""
-sipp_run digest "$P1D" "$SCEN/register_digest.xml" "mn-90;$REALM;secret90" 200 \
+sipp_run digest "$P1D" "$SCEN/register_digest.xml" "mn-90;$REALM" 200 -au mn-90 -ap secret90 \
     || h_fail "digest: expected 401 then 200 (see digest.log)"
 grep -aq '^SIP/2.0 401' "$H_DIR/digest.msgs" || h_fail "digest: no 401 challenge"
 grep -aq '^WWW-Authenticate: Digest' "$H_DIR/digest.msgs" || h_fail "digest: 401 without Digest challenge"
 h_kamcmd proxy2 ul.dump brief | grep -q "AoR: mn-90" || h_fail "registrar has no binding for mn-90"
 h_pass "digest baseline: REGISTER, 401, REGISTER with credentials, 200"
-sipp_run digestbad "$P1D" "$SCEN/register_digest.xml" "mn-90;$REALM;wrong" 401 \
+sipp_run digestbad "$P1D" "$SCEN/register_digest.xml" "mn-90;$REALM" 401 -au mn-90 -ap wrong \
     || h_fail "digest with a wrong password: expected a second 401"
 h_pass "digest with a wrong password: challenged again (401)"
 
 # ---- 5. fail closed -------------------------------------------------------------------
-# a fresh OTP for mn-1 if provisioned, else the unknown user (both would be
-# answered: 200 / 403 with the server alive)
-if [ -n "${NEXT_C:-}" ]; then cred="mn-1;$REALM;$(otp $SECRET $NEXT_C)"; else cred="mn-404;$REALM;123456"; fi
+# a fresh OTP for mn-1 (it would get 200 with the server alive)
+cred="mn-1;$REALM;$(otp $SECRET $NEXT_C)"
 FD_PID="$(h_pid ha-fd)"
 kill -STOP "$FD_PID"
 t0=$(date +%s%N)
@@ -260,13 +284,123 @@ grep -aq '^Retry-After: 5' "$H_DIR/stalled.msgs" || h_fail "503 without Retry-Af
 grep -q 'timeouts: [1-9]' <<<"$(h_kamcmd proxy1 hotp_auth.status)" || h_fail "timeout not counted"
 h_pass "Diameter server not answering: 503 + Retry-After after the ${TIMEOUT_MS} ms module timeout (${ms} ms incl. SIPp)"
 
+# CANCEL of an INVITE parked for Diameter: never challenged, tm answers 487
+# at once; the resumption that follows finds the transaction gone (harmless)
+cat > "$H_DIR/cancel.xml" <<'XML'
+<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="cancel parked invite">
+  <Global variables="expect" />
+  <send retrans="500"><![CDATA[
+      INVITE sip:nobody@[field1] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:[field0]@[field1]>;tag=[pid]SIPpTag[call_number]
+      To: <sip:nobody@[field1]>
+      Call-ID: [call_id]
+      CSeq: 1 INVITE
+      Contact: <sip:[field0]@[local_ip]:[local_port]>
+      Proxy-Authorization: HOTP username="[field0]", realm="[field1]", otp="[field2]"
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]></send>
+  <recv response="100" />
+  <pause milliseconds="300" />
+  <send><![CDATA[
+      CANCEL sip:nobody@[field1] SIP/2.0
+      [last_Via:]
+      From: <sip:[field0]@[field1]>;tag=[pid]SIPpTag[call_number]
+      To: <sip:nobody@[field1]>
+      Call-ID: [call_id]
+      CSeq: 1 CANCEL
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]></send>
+  <recv response="487" />
+  <send><![CDATA[
+      ACK sip:nobody@[field1] SIP/2.0
+      [last_Via:]
+      From: <sip:[field0]@[field1]>;tag=[pid]SIPpTag[call_number]
+      [last_To:]
+      Call-ID: [call_id]
+      CSeq: 1 ACK
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]></send>
+  <recv response="200" />
+  <nop><action><log message="expected [$expect]" /></action></nop>
+</scenario>
+XML
+kill -STOP "$FD_PID"
+sipp_run cancel "$P1" "$H_DIR/cancel.xml" "$cred" 487
+rc=$?
+sleep 2   # past the module timeout: the parked entry is resumed, finds nothing
+kill -CONT "$FD_PID"
+[ "$rc" = 0 ] || h_fail "CANCEL of a parked INVITE: expected 487 and 200 (see cancel.log)"
+h_alive proxy1 || h_fail "proxy1 died after the CANCEL"
+grep -q 'pending: 0$' <<<"$(h_kamcmd proxy1 hotp_auth.status)" || h_fail "entry left pending after CANCEL"
+h_pass "CANCEL of an INVITE parked for Diameter: 487 at once, the late resumption is harmless"
+
+# the same with the module timeout off: cdp's TransactionTimeout (5 s in
+# cdp.xml.in) decides; cdp reports it under its own lock, the module's timer
+# resumes the transaction. With max_pending 1, a second REGISTER arriving
+# meanwhile gets 503 at once.
+h_stop proxy1
+h_kamailio proxy1b "$H_ROOT/cfg/kamailio/proxy1.cfg" -A "LISTEN=udp:127.0.0.1:$P1" \
+    -A "NEXT_HOP=\"sip:127.0.0.1:$P2\"" -A "CDP_CONFIG=\"$H_CDP_XML\"" -A "HOTP_TIMEOUT_MS=0" \
+    -A "HOTP_MAX_PENDING=1"
+h_wait_for 45 bash -c "kamcmd -s unix:$H_DIR/proxy1b.ctl hotp_auth.status | grep -q 'peers_open: 1'" \
+    || h_fail "proxy1b: cdp did not open the Diameter peer"
+kill -STOP "$FD_PID"
+t0=$(date +%s%N)
+sipp_run stalled_cdp "$P1" "$SCEN/register_hotp.xml" "$cred
+$cred" 503
+rc=$?
+kill -CONT "$FD_PID"
+[ "$rc" = 0 ] || h_fail "Diameter server not answering (cdp timeout): expected 503"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$ms" -ge 4000 ] || h_fail "503 after $ms ms, before cdp's 5 s TransactionTimeout"
+grep -aq '^Retry-After: 5' "$H_DIR/stalled_cdp.msgs" || h_fail "503 without Retry-After: 5"
+st="$(h_kamcmd proxy1b hotp_auth.status)"
+grep -q 'timeouts: 1$' <<<"$st" || h_fail "cdp timeout not counted: $st"
+grep -q 'diameter_errors: 1$' <<<"$st" || h_fail "max_pending refusal not counted: $st"
+grep -q 'pending: 0$' <<<"$st" || h_fail "entry left pending: $st"
+grep -q 'uar_sent: 1$' <<<"$st" || h_fail "the second REGISTER reached Diameter: $st"
+h_pass "Diameter server not answering, module timeout off: 503 + Retry-After after cdp's timeout (${ms} ms); the REGISTER beyond max_pending got 503 at once"
+
 h_stop ha-fd
-h_wait_for 10 bash -c "kamcmd -s unix:$H_DIR/proxy1.ctl hotp_auth.status | grep -q 'peers_open: 0'" \
+h_wait_for 10 bash -c "kamcmd -s unix:$H_DIR/proxy1b.ctl hotp_auth.status | grep -q 'peers_open: 0'" \
     || h_fail "cdp still sees the peer open"
-if [ -n "${NEXT_C:-}" ]; then cred="mn-1;$REALM;$(otp $SECRET $((NEXT_C + 1)))"; fi
+cred="mn-1;$REALM;$(otp $SECRET $((NEXT_C + 1)))"
 sipp_run down "$P1" "$SCEN/register_hotp.xml" "$cred
 $cred" 503 || h_fail "Diameter server down: expected 503 (see down.log)"
 grep -aq '^Retry-After: 5' "$H_DIR/down.msgs" || h_fail "503 without Retry-After"
 grep -aq '^SIP/2.0 200' "$H_DIR/down.msgs" && h_fail "200 while the Diameter server is down"
-h_alive proxy1 || h_fail "proxy1 died"
+h_alive proxy1b || h_fail "proxy1b died"
 h_pass "Diameter server down: 503 + Retry-After at once, never 200"
+
+# ---- 6. restart: service resumes, no used OTP comes back, window, lock-out ----
+h_fd_up ha-fd2 "$H_FD_PORT"
+h_wait_for 45 bash -c "kamcmd -s unix:$H_DIR/proxy1b.ctl hotp_auth.status | grep -q 'peers_open: 1'" \
+    || h_fail "cdp did not reopen the peer after the server restarted"
+sipp_run used_again "$P1" "$SCEN/register_hotp.xml" "mn-1;$REALM;$(otp $SECRET 0)
+mn-1;$REALM;$(otp $SECRET 1)" 403 || h_fail "after the restart an OTP used before was not refused"
+last="$("$H_BUILD/tools/senemo-hotp" --db "$H_HOTP_DB" show "sip:mn-1@$REALM" | sed -n 's/^counter: //p')"
+jump=$(( last + 7 ))
+sipp_run jump "$P1" "$SCEN/register_hotp.xml" "mn-1;$REALM;$(otp $SECRET $jump)" 200 \
+    || h_fail "OTP 7 steps ahead (inside the window of 10): expected 200"
+now="$("$H_BUILD/tools/senemo-hotp" --db "$H_HOTP_DB" show "sip:mn-1@$REALM" | sed -n 's/^counter: //p')"
+[ "$now" = "$jump" ] || h_fail "counter $now after the jump, expected $jump"
+h_pass "after the restart: used OTPs refused (403), an OTP 7 ahead accepted, counter $last -> $now"
+
+sipp_run fails "$P1" "$SCEN/register_hotp.xml" "mn-1;$REALM;000000
+mn-1;$REALM;111111
+mn-1;$REALM;222222" 403 || h_fail "wrong OTPs: expected 403"
+good="mn-1;$REALM;$(otp $SECRET $((jump + 1)))"
+sipp_run locked "$P1" "$SCEN/register_hotp.xml" "$good" 403 \
+    || h_fail "after 3 failures the correct OTP was not refused"
+sleep 2.5
+sipp_run unlocked "$P1" "$SCEN/register_hotp.xml" "$good" 200 \
+    || h_fail "after the back-off the correct OTP was not accepted"
+h_pass "3 wrong OTPs lock the user out: the correct OTP gets 403 until the 2 s back-off passes, then 200"

@@ -1,5 +1,6 @@
 #!/bin/bash
-# Smoke: SIPp registers users through a Kamailio proxy (Proxy 1) to a
+# Smoke: SIPp registers users through a Kamailio proxy (Proxy 1, its
+# authentication off with -A NO_AUTH: this checks the relay path) to a
 # Kamailio registrar (Proxy 2) and gets 200 OK for each; the registrar holds
 # the bindings afterwards; rtpengine starts in userspace mode and answers an
 # ng `ping` with `pong`.
@@ -11,7 +12,7 @@ h_diameter_pair sm
 h_kamailio proxy2 "$H_ROOT/cfg/kamailio/proxy2.cfg" -A "LISTEN=udp:127.0.0.1:$P2" \
     -A "RTPENGINE_SOCK=\"udp:127.0.0.1:$NG\""
 h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" -A "LISTEN=udp:127.0.0.1:$P1" \
-    -A "NEXT_HOP=\"sip:127.0.0.1:$P2\"" -A "CDP_CONFIG=\"$H_CDP_XML\""
+    -A "NEXT_HOP=\"sip:127.0.0.1:$P2\"" -A "CDP_CONFIG=\"$H_CDP_XML\"" -A NO_AUTH
 
 N=20
 h_sipp sipp_reg -sf "$H_ROOT/sipp-scenarios/register.xml" -set domain vpn.example.com \
