@@ -127,8 +127,8 @@ for link in $LINKS; do
     h_link_emulate "$RTR" r0 r1 "$link"
     read -r _ _ rtt <<<"$(h_link_profile "$link")"
     T1=$(( rtt * 2 > 500 ? rtt * 2 : 500 ))
-    if [ "$link" = none ]; then LAT_N=100; RATES="100 200 400 800 1200 1600 2400 3200"; DUR=4
-    else LAT_N=12; RATES="2 4 6 8 12 16 24 32"; DUR=10; fi
+    if [ "$link" = none ]; then LAT_N=100; RATES="200 400 800 1200 1600 2400 3200 4800 6400"; DUR=4
+    else LAT_N=12; RATES="4 8 12 16 24 32 48 64"; DUR=10; fi
     [ "$QUICK" = 1 ] && { LAT_N=$(( LAT_N / 4 + 2 )); RATES="${RATES% * *}"; DUR=$(( DUR / 2 )); }
 
     # messages per registration, counted on the vehicle's link

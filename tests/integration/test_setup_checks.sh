@@ -19,8 +19,10 @@ expect_one_line() {
     h_pass "$what: $out"
 }
 
+# a copy the unprivileged user can read wherever the checkout lives
+chmod 755 "$H_DIR"; install -m 755 "$SETUP" "$H_DIR/setup.sh"
 expect_one_line "not root" "must run as root" \
-    setpriv --reuid=65534 --regid=65534 --clear-groups bash "$SETUP"
+    setpriv --reuid=65534 --regid=65534 --clear-groups bash "$H_DIR/setup.sh"
 
 printf 'PRETTY_NAME="Ubuntu 22.04 LTS"\nID=ubuntu\nVERSION_ID="22.04"\n' > "$H_DIR/os-release"
 expect_one_line "not Debian" "needs Debian 12 (bookworm); this machine is Ubuntu 22.04 LTS" \
