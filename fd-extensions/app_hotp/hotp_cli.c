@@ -14,6 +14,9 @@
  *       (--count: K consecutive OTPs from counter N, one per line, e.g. to
  *       feed SIPp injection files; the stored counter does not move)
  *   senemo-hotp --db FILE verify AOR OTP [--now T] [verification options]
+ *   senemo-hotp --db FILE resync AOR OTP1 OTP2 [--search N]
+ *       (operator resync: two consecutive OTPs anywhere in the next N
+ *       counters, default 10000; the counter only moves forward)
  * verification options: --window N --resync-window N --lock-threshold N
  *                       --lock-base S --lock-max S --resync-timeout S --totp-drift N
  * A secret given as "-" is read from the first line of standard input (keeps
@@ -55,6 +58,7 @@ static void usage(FILE *f)
 	    "  verify AOR OTP [--now T] [--window N] [--resync-window N]\n"
 	    "         [--lock-threshold N] [--lock-base S] [--lock-max S]\n"
 	    "         [--resync-timeout S] [--totp-drift N]\n"
+	    "  resync AOR OTP1 OTP2 [--search N]\n"
 	    "A secret of \"-\" is read from standard input.\n"
 	    "exit: 0 ok, 1 OTP rejected, 2 usage/malformed, 3 unknown user,\n"
 	    "      4 user exists, 5 store error\n",
@@ -104,7 +108,7 @@ static int parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out)
 enum opt_id {
 	O_DB, O_HEX, O_B32, O_RANDOM, O_DIGITS, O_ALGO, O_TOTP, O_PERIOD,
 	O_ISSUER, O_COUNTER, O_NOW, O_WINDOW, O_RWINDOW, O_LTHRESH, O_LBASE,
-	O_LMAX, O_RTIMEOUT, O_DRIFT, O_HELP, O_PG, O_COUNT, O__N
+	O_LMAX, O_RTIMEOUT, O_DRIFT, O_HELP, O_PG, O_COUNT, O_SEARCH, O__N
 };
 
 static const struct {
@@ -133,6 +137,7 @@ static const struct {
 	[O_HELP] = { "help", 0, NULL },
 	[O_PG] = { "pg", 1, NULL },
 	[O_COUNT] = { "count", 1, " gen " },
+	[O_SEARCH] = { "search", 1, " resync " },
 };
 
 struct cli {
@@ -471,12 +476,70 @@ static int cmd_verify(hotp_store *st, const struct cli *c, const char *aor,
 	}
 }
 
+/*
+ * resync AOR OTP1 OTP2: an operator's resynchronisation (RFC 4226 7.4) for
+ * a token far beyond the server's windows: search counters c+1 .. c+search
+ * for OTP1 followed by OTP2 and, if found, move the counter to OTP2's (an
+ * atomic compare-and-set, so a concurrent verification is not undone).
+ * The counter only ever moves forward; used OTPs stay used.
+ */
+static int cmd_resync(hotp_store *st, const struct cli *c, const char *aor,
+                      const char *otp1, const char *otp2)
+{
+	hotp_user u;
+	hotp_err e;
+	int64_t search = 10000, k, now = (int64_t)time(NULL);
+	uint32_t want1, want2, v;
+	int won = 0;
+
+	if (c->set[O_SEARCH] && parse_i64(c->val[O_SEARCH], 1, 1000000, &search))
+		return die(EX_USAGE, "%s", "--search: not a number in 1..1000000");
+	if ((e = hotp_store_get_user(st, aor, &u)))
+		return err_exit(e);
+	if (u.info.kind != HOTP_KIND_HOTP) {
+		hotp_user_wipe(&u);
+		return die(EX_USAGE, "%s", "resync: only for counter-based (HOTP) users");
+	}
+	if ((e = hotp_parse_otp(otp1, strlen(otp1), u.info.digits, &want1)) ||
+	    (e = hotp_parse_otp(otp2, strlen(otp2), u.info.digits, &want2))) {
+		hotp_user_wipe(&u);
+		return err_exit(e);
+	}
+	for (k = u.info.st.counter + 1; k <= u.info.st.counter + search; k++) {
+		if ((e = hotp_generate(u.info.algo, u.secret, u.secret_len, (uint64_t)k,
+		                       u.info.digits, &v)))
+			break;
+		if (!hotp_ct_equal(v, want1))
+			continue;
+		if ((e = hotp_generate(u.info.algo, u.secret, u.secret_len,
+		                       (uint64_t)k + 1, u.info.digits, &v)))
+			break;
+		if (hotp_ct_equal(v, want2))
+			break;
+	}
+	hotp_user_wipe(&u);
+	if (e)
+		return err_exit(e);
+	if (k > u.info.st.counter + search) {
+		printf("NOT_FOUND: no consecutive pair within %" PRId64 " counters\n", search);
+		return EX_REJECT;
+	}
+	if ((e = st->ops->cas_counter(st, aor, u.info.st.counter, k + 1, now, &won)))
+		return err_exit(e);
+	if (!won) {
+		printf("RACED: the counter moved meanwhile; run resync again\n");
+		return EX_REJECT;
+	}
+	printf("RESYNCED counter=%" PRId64 "\n", k + 1);
+	return EX_OK;
+}
+
 static const struct {
 	const char *name;
 	int npos; /* positional arguments after the command */
 } cmds[] = {
 	{ "add", 1 }, { "del", 1 }, { "list", 0 }, { "show", 1 },
-	{ "gen", 1 }, { "verify", 2 },
+	{ "gen", 1 }, { "verify", 2 }, { "resync", 3 },
 };
 
 int main(int argc, char **argv)
@@ -553,6 +616,8 @@ int main(int argc, char **argv)
 			print_info(&u.info);
 	} else if (strcmp(cmd, "gen") == 0) {
 		rc = cmd_gen(st, &c, aor);
+	} else if (strcmp(cmd, "resync") == 0) {
+		rc = cmd_resync(st, &c, aor, c.pos[2], c.pos[3]);
 	} else {
 		rc = cmd_verify(st, &c, aor, c.pos[2]);
 	}

@@ -122,6 +122,14 @@ expect 'mar rc=4001 msg="OTP already used";' mar sip:mn-3@vpn.example.com REGIST
 expect "mar rc=2001;" mar sip:mn-3@vpn.example.com REGISTER 1 mn-3 vpn.example.com "$(otp "$KEY2" 4)"
 h_pass "after kill -9 and restart the accepted OTP is still refused, the next one accepted"
 
+# ---- operator resync with the CLI: a token 500 steps ahead ----
+out="$($CLI resync sip:mn-3@vpn.example.com "$(otp "$KEY2" 500)" "$(otp "$KEY2" 501)")" \
+    || h_fail "senemo-hotp resync failed: $out"
+[ "$out" = "RESYNCED counter=501" ] || h_fail "resync: $out"
+expect "mar rc=2001;" mar sip:mn-3@vpn.example.com REGISTER 1 mn-3 vpn.example.com "$(otp "$KEY2" 502)"
+expect 'mar rc=4001 msg="OTP already used";' mar sip:mn-3@vpn.example.com REGISTER 1 mn-3 vpn.example.com "$(otp "$KEY2" 499)"
+h_pass "senemo-hotp resync with two consecutive OTPs 500 ahead: counter 501, next OTP accepted, older refused"
+
 # ---- PostgreSQL store shared by two servers: one success cluster-wide ----
 h_postgres pg
 PGCLI=("$H_BUILD/tools/senemo-hotp" --pg "$H_PG_CONNINFO")
