@@ -20,6 +20,8 @@ find_package(Threads REQUIRED)
 
 add_library(senemo_hotp STATIC
   ${CMAKE_CURRENT_LIST_DIR}/hotp.c
+  ${CMAKE_CURRENT_LIST_DIR}/hotp_pool.c
+  ${CMAKE_CURRENT_LIST_DIR}/hotp_store.c
   ${CMAKE_CURRENT_LIST_DIR}/hotp_store_sqlite.c)
 set_target_properties(senemo_hotp PROPERTIES
   POSITION_INDEPENDENT_CODE ON

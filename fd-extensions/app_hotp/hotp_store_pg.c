@@ -21,6 +21,7 @@
  * time.  Processes: each process opens its own store.
  */
 #include "hotp_store.h"
+#include "hotp_pool.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -103,18 +104,15 @@ static const struct {
 };
 
 typedef struct pg_conn {
+	hotp_pool_conn  link;   /* first: the pool links connections */
 	PGconn         *pg;
 	int             prepared;
-	struct pg_conn *next;
 } pg_conn;
 
 typedef struct pg_store {
 	hotp_store      base;
 	char           *conninfo;
-	pthread_mutex_t mu;
-	pthread_cond_t  cv;
-	pg_conn        *free_list;
-	unsigned        nconn;
+	hotp_pool       pool;
 } pg_store;
 
 /* silence libpq's default notice printer (NOTICEs of IF NOT EXISTS) */
@@ -218,54 +216,46 @@ static hotp_err conn_open(pg_store *s, int first, pg_conn **out)
 	return HOTP_E_OK;
 }
 
-static hotp_err acquire(pg_store *s, pg_conn **out)
+static hotp_err pool_open(void *owner, int first, hotp_pool_conn **out)
 {
 	pg_conn *c;
-	hotp_err e;
+	hotp_err e = conn_open(owner, first, &c);
 
-	pthread_mutex_lock(&s->mu);
-	while (s->free_list == NULL && s->nconn >= HOTP_PG_POOL)
-		pthread_cond_wait(&s->cv, &s->mu);
-	if ((c = s->free_list) != NULL) {
-		s->free_list = c->next;
-		pthread_mutex_unlock(&s->mu);
-		/* a connection lost earlier is re-established here */
-		if (PQstatus(c->pg) != CONNECTION_OK) {
-			PQreset(c->pg);
-			c->prepared = 0;
-			if (PQstatus(c->pg) != CONNECTION_OK ||
-			    session_setup(c) != HOTP_E_OK) {
-				pthread_mutex_lock(&s->mu);
-				c->next = s->free_list;
-				s->free_list = c;
-				pthread_cond_signal(&s->cv);
-				pthread_mutex_unlock(&s->mu);
-				return HOTP_E_STORE_IO;
-			}
-		}
-		*out = c;
+	if (e == HOTP_E_OK)
+		*out = &c->link;
+	return e;
+}
+
+static void pool_close(hotp_pool_conn *c)
+{
+	conn_close((pg_conn *)c);
+}
+
+/* a connection lost earlier is re-established when it is taken again */
+static hotp_err pool_revive(void *owner, hotp_pool_conn *pc)
+{
+	pg_conn *c = (pg_conn *)pc;
+
+	(void)owner;
+	if (PQstatus(c->pg) == CONNECTION_OK)
 		return HOTP_E_OK;
-	}
-	s->nconn++;
-	pthread_mutex_unlock(&s->mu);
-	if ((e = conn_open(s, 0, &c)) != HOTP_E_OK) {
-		pthread_mutex_lock(&s->mu);
-		s->nconn--;
-		pthread_cond_signal(&s->cv);
-		pthread_mutex_unlock(&s->mu);
-		return e;
-	}
-	*out = c;
+	PQreset(c->pg);
+	c->prepared = 0;
+	if (PQstatus(c->pg) != CONNECTION_OK || session_setup(c) != HOTP_E_OK)
+		return HOTP_E_STORE_IO;
 	return HOTP_E_OK;
+}
+
+static const hotp_pool_ops pg_pool_ops = { pool_open, pool_close, pool_revive };
+
+static hotp_err acquire(pg_store *s, pg_conn **out)
+{
+	return hotp_pool_acquire(&s->pool, (hotp_pool_conn **)out);
 }
 
 static void release(pg_store *s, pg_conn *c)
 {
-	pthread_mutex_lock(&s->mu);
-	c->next = s->free_list;
-	s->free_list = c;
-	pthread_cond_signal(&s->cv);
-	pthread_mutex_unlock(&s->mu);
+	hotp_pool_release(&s->pool, &c->link);
 }
 
 /* Execute prepared statement q with text parameters (bytea param binary);
@@ -557,16 +547,10 @@ static hotp_err pg_list(hotp_store *st, hotp_list_cb cb, void *arg)
 static void pg_close(hotp_store *st)
 {
 	pg_store *s = (pg_store *)st;
-	pg_conn *c;
 
 	if (s == NULL)
 		return;
-	while ((c = s->free_list) != NULL) {
-		s->free_list = c->next;
-		conn_close(c);
-	}
-	pthread_cond_destroy(&s->cv);
-	pthread_mutex_destroy(&s->mu);
+	hotp_pool_destroy(&s->pool);
 	if (s->conninfo) {
 		memset(s->conninfo, 0, strlen(s->conninfo)); /* may hold a password */
 		free(s->conninfo);
@@ -577,7 +561,6 @@ static void pg_close(hotp_store *st)
 static hotp_err pg_open(hotp_store **out, const char *conninfo)
 {
 	pg_store *s;
-	pg_conn *c;
 	hotp_err e;
 
 	*out = NULL;
@@ -593,14 +576,10 @@ static hotp_err pg_open(hotp_store **out, const char *conninfo)
 	}
 	s->base.ops = &hotp_store_pg_ops;
 	hotp_params_default(&s->base.params);
-	pthread_mutex_init(&s->mu, NULL);
-	pthread_cond_init(&s->cv, NULL);
-	if ((e = conn_open(s, 1, &c))) {
+	if ((e = hotp_pool_init(&s->pool, HOTP_PG_POOL, &pg_pool_ops, s))) {
 		pg_close(&s->base);
 		return e;
 	}
-	s->nconn = 1;
-	s->free_list = c;
 	*out = &s->base;
 	return HOTP_E_OK;
 }

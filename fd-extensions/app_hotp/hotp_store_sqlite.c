@@ -1,5 +1,5 @@
 /*
- * SeNEMO app_hotp -- store wrappers, hotp_verify(), and the SQLite backend.
+ * SeNEMO app_hotp -- the SQLite store backend.
  *
  * Durability: journal_mode=WAL with synchronous=FULL.  In WAL mode FULL makes
  * SQLite fsync the WAL at every commit, so a committed counter survives a
@@ -20,6 +20,7 @@
  * Processes: each process opens its own store (never share one across fork).
  */
 #include "hotp_store.h"
+#include "hotp_pool.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,152 +33,6 @@
 
 #include <openssl/crypto.h>
 #include <sqlite3.h>
-
-/* ======================================================================== */
-/* backend-independent wrappers                                             */
-
-void hotp_store_close(hotp_store *st)
-{
-	if (st != NULL && st->ops != NULL)
-		st->ops->close(st);
-}
-
-hotp_err hotp_store_set_params(hotp_store *st, const hotp_params *p)
-{
-	hotp_err e;
-	if (st == NULL)
-		return HOTP_E_PARAM;
-	if ((e = hotp_params_check(p)))
-		return e;
-	st->params = *p;
-	return HOTP_E_OK;
-}
-
-static hotp_err aor_cstr_check(const char *aor)
-{
-	if (aor == NULL)
-		return HOTP_E_AOR_NULL;
-	return hotp_aor_check(aor, strnlen(aor, HOTP_AOR_MAX + 1));
-}
-
-hotp_err hotp_store_get_user(hotp_store *st, const char *aor, hotp_user *u)
-{
-	hotp_err e;
-	if ((e = aor_cstr_check(aor)))
-		return e;
-	return st->ops->get_user(st, aor, u);
-}
-
-hotp_err hotp_store_add_user(hotp_store *st, const hotp_user *u)
-{
-	hotp_err e;
-	if ((e = hotp_user_check(u)))
-		return e;
-	return st->ops->add_user(st, u);
-}
-
-hotp_err hotp_store_del_user(hotp_store *st, const char *aor)
-{
-	hotp_err e;
-	if ((e = aor_cstr_check(aor)))
-		return e;
-	return st->ops->del_user(st, aor);
-}
-
-hotp_err hotp_store_list(hotp_store *st, hotp_list_cb cb, void *arg)
-{
-	if (cb == NULL)
-		return HOTP_E_PARAM;
-	return st->ops->list(st, cb, arg);
-}
-
-/* ======================================================================== */
-/* verification                                                             */
-
-#define VERIFY_MAX_ROUNDS 32
-
-static hotp_outcome finish(hotp_result *res, hotp_outcome o, hotp_err e)
-{
-	res->outcome = o;
-	res->err = e;
-	return o;
-}
-
-hotp_outcome hotp_verify_n(hotp_store *st, const char *aor, size_t aor_len,
-                           const char *otp, size_t otp_len, int64_t now,
-                           hotp_result *res)
-{
-	char name[HOTP_AOR_MAX + 1];
-	hotp_user u;
-	hotp_decision d;
-	hotp_err e;
-	int won;
-
-	res->counter = -1;
-	res->fail_count = 0;
-	res->locked_until = 0;
-	if ((e = hotp_aor_check(aor, aor_len)))
-		return finish(res, HOTP_R_MALFORMED, e);
-	if ((e = hotp_parse_otp(otp, otp_len, 0, NULL)))
-		return finish(res, HOTP_R_MALFORMED, e);
-	if (st == NULL || st->ops == NULL)
-		return finish(res, HOTP_R_STORE_ERROR, HOTP_E_STORE_OPEN);
-	memcpy(name, aor, aor_len);
-	name[aor_len] = 0;
-
-	for (int round = 0; round < VERIFY_MAX_ROUNDS; round++) {
-		e = st->ops->get_user(st, name, &u);
-		if (e == HOTP_E_STORE_NOUSER)
-			return finish(res, HOTP_R_UNKNOWN_USER, e);
-		if (e)
-			return finish(res, HOTP_R_STORE_ERROR, e);
-		hotp_decide(&st->params, &u, otp, otp_len, now, &d);
-		hotp_user_wipe(&u);
-		res->counter = d.counter;
-		res->fail_count = d.next.fail_count;
-		res->locked_until = d.next.locked_until;
-		switch (d.outcome) {
-		case HOTP_R_OK:
-		case HOTP_R_RESYNCED:
-			e = st->ops->cas_counter(st, name, u.info.st.counter,
-			                         d.counter, now, &won);
-			if (e)
-				return finish(res, HOTP_R_STORE_ERROR, e);
-			if (!won)
-				continue; /* someone else moved the counter */
-			return finish(res, d.outcome, HOTP_E_OK);
-		case HOTP_R_RESYNC_NEEDED:
-			e = st->ops->set_pending(st, name, u.info.st.counter,
-			                         d.counter, now, &won);
-			if (e)
-				return finish(res, HOTP_R_STORE_ERROR, e);
-			if (!won)
-				continue;
-			return finish(res, d.outcome, HOTP_E_OK);
-		case HOTP_R_BAD_OTP:
-		case HOTP_R_REPLAY:
-			e = st->ops->record_failure(st, name, now, &st->params,
-			                            &res->fail_count,
-			                            &res->locked_until);
-			if (e == HOTP_E_STORE_NOUSER)
-				return finish(res, HOTP_R_UNKNOWN_USER, e);
-			if (e)
-				return finish(res, HOTP_R_STORE_ERROR, e);
-			return finish(res, d.outcome, HOTP_E_OK);
-		default: /* LOCKED, MALFORMED, STORE_ERROR: no state change */
-			return finish(res, d.outcome, d.err);
-		}
-	}
-	return finish(res, HOTP_R_STORE_ERROR, HOTP_E_STORE_BUSY);
-}
-
-hotp_outcome hotp_verify(hotp_store *st, const char *aor, const char *otp,
-                         int64_t now, hotp_result *res)
-{
-	size_t al = aor ? strnlen(aor, HOTP_AOR_MAX + 1) : 0;
-	size_t ol = otp ? strnlen(otp, HOTP_DIGITS_MAX + 1) : 0;
-	return hotp_verify_n(st, aor, al, otp, ol, now, res);
-}
 
 /* ======================================================================== */
 /* SQLite backend                                                           */
@@ -236,18 +91,15 @@ static const char *const q_sql[Q__N] = {
 };
 
 typedef struct sq_conn {
+	hotp_pool_conn  link;   /* first: the pool links connections */
 	sqlite3        *db;
 	sqlite3_stmt   *q[Q__N];
-	struct sq_conn *next;
 } sq_conn;
 
 typedef struct sq_store {
 	hotp_store      base;
 	char           *path;
-	pthread_mutex_t mu;
-	pthread_cond_t  cv;
-	sq_conn        *free_list;
-	unsigned        nconn;
+	hotp_pool       pool;
 } sq_store;
 
 static void conn_close(sq_conn *c)
@@ -384,40 +236,31 @@ fail:
 	return e ? e : HOTP_E_STORE_OPEN;
 }
 
-static hotp_err acquire(sq_store *s, sq_conn **out)
+static hotp_err pool_open(void *owner, int first, hotp_pool_conn **out)
 {
 	sq_conn *c;
-	hotp_err e;
+	hotp_err e = conn_open(owner, first, &c);
 
-	pthread_mutex_lock(&s->mu);
-	while (s->free_list == NULL && s->nconn >= HOTP_SQLITE_POOL)
-		pthread_cond_wait(&s->cv, &s->mu);
-	if ((c = s->free_list) != NULL) {
-		s->free_list = c->next;
-		pthread_mutex_unlock(&s->mu);
-		*out = c;
-		return HOTP_E_OK;
-	}
-	s->nconn++;
-	pthread_mutex_unlock(&s->mu);
-	if ((e = conn_open(s, 0, &c)) != HOTP_E_OK) {
-		pthread_mutex_lock(&s->mu);
-		s->nconn--;
-		pthread_cond_signal(&s->cv);
-		pthread_mutex_unlock(&s->mu);
-		return e;
-	}
-	*out = c;
-	return HOTP_E_OK;
+	if (e == HOTP_E_OK)
+		*out = &c->link;
+	return e;
+}
+
+static void pool_close(hotp_pool_conn *c)
+{
+	conn_close((sq_conn *)c);
+}
+
+static const hotp_pool_ops sq_pool_ops = { pool_open, pool_close, NULL };
+
+static hotp_err acquire(sq_store *s, sq_conn **out)
+{
+	return hotp_pool_acquire(&s->pool, (hotp_pool_conn **)out);
 }
 
 static void release(sq_store *s, sq_conn *c)
 {
-	pthread_mutex_lock(&s->mu);
-	c->next = s->free_list;
-	s->free_list = c;
-	pthread_cond_signal(&s->cv);
-	pthread_mutex_unlock(&s->mu);
+	hotp_pool_release(&s->pool, &c->link);
 }
 
 static hotp_err rc_err(int rc)
@@ -711,16 +554,10 @@ static hotp_err sq_list(hotp_store *st, hotp_list_cb cb, void *arg)
 static void sq_close(hotp_store *st)
 {
 	sq_store *s = (sq_store *)st;
-	sq_conn *c;
 
 	if (s == NULL)
 		return;
-	while ((c = s->free_list) != NULL) {
-		s->free_list = c->next;
-		conn_close(c);
-	}
-	pthread_cond_destroy(&s->cv);
-	pthread_mutex_destroy(&s->mu);
+	hotp_pool_destroy(&s->pool);
 	free(s->path);
 	free(s);
 }
@@ -728,7 +565,6 @@ static void sq_close(hotp_store *st)
 static hotp_err sq_open(hotp_store **out, const char *path)
 {
 	sq_store *s;
-	sq_conn *c;
 	hotp_err e;
 
 	*out = NULL;
@@ -746,14 +582,10 @@ static hotp_err sq_open(hotp_store **out, const char *path)
 	}
 	s->base.ops = &hotp_store_sqlite_ops;
 	hotp_params_default(&s->base.params);
-	pthread_mutex_init(&s->mu, NULL);
-	pthread_cond_init(&s->cv, NULL);
-	if ((e = conn_open(s, 1, &c))) {
+	if ((e = hotp_pool_init(&s->pool, HOTP_SQLITE_POOL, &sq_pool_ops, s))) {
 		sq_close(&s->base);
 		return e;
 	}
-	s->nconn = 1;
-	s->free_list = c;
 	*out = &s->base;
 	return HOTP_E_OK;
 }
