@@ -13,13 +13,15 @@ h_diameter_pair ml
 for c in nvg proxy1 proxy2; do
     extra=()
     [ "$c" = proxy1 ] && extra=(-A "CDP_CONFIG=\"$H_CDP_XML\"")
+    [ "$c" = nvg ] && extra=(-A "DB_URL=\"sqlite://$H_DIR/nvg-check.sqlite\"")
     out="$(h_kamailio_check "$CFG/$c.cfg" -A "LISTEN=udp:127.0.0.1:$(h_port)" "${extra[@]}" 2>&1)" \
         || { echo "$out" | tail -20 >&2; h_fail "kamailio -c rejects cfg/kamailio/$c.cfg"; }
     h_pass "kamailio -c accepts $c.cfg"
 done
 
 # 2. running instances answer each module's RPC
-h_kamailio nvg "$CFG/nvg.cfg" -A "LISTEN=udp:127.0.0.1:$(h_port)" -A 'NVG_DOMAIN="nvg-7.vpn.example.com"'
+h_kamailio nvg "$CFG/nvg.cfg" -A "LISTEN=udp:127.0.0.1:$(h_port)" -A 'NVG_DOMAIN="nvg-7.vpn.example.com"' \
+    -A "DB_URL=\"sqlite://$H_DIR/nvg.sqlite\""
 out="$(h_kamcmd nvg nvg.status)" || h_fail "nvg.status failed"
 grep -q 'logical_domain: nvg-7.vpn.example.com' <<<"$out" || h_fail "nvg.status: unexpected reply: $out"
 grep -q 'role: gateway' <<<"$out" || h_fail "nvg.status: role not gateway: $out"
@@ -49,7 +51,8 @@ bad_cfg="$H_DIR/nvg-badrole.cfg"
 sed 's/modparam("nvg", "role", "gateway")/modparam("nvg", "role", "satellite")/' "$CFG/nvg.cfg" > "$bad_cfg"
 grep -q '"satellite"' "$bad_cfg" || h_fail "could not derive the bad-role config"
 if timeout 20 kamailio -f "$bad_cfg" -DD -E -L "$H_KAM_MPATH" -Y "$H_DIR" \
-        -A "LISTEN=udp:127.0.0.1:$(h_port)" -A "CTL_SOCK=\"unix:$H_DIR/bad.ctl\"" > "$H_DIR/bad.log" 2>&1; then
+        -A "LISTEN=udp:127.0.0.1:$(h_port)" -A "CTL_SOCK=\"unix:$H_DIR/bad.ctl\"" \
+        -A "DB_URL=\"sqlite://$H_DIR/nvg-bad.sqlite\"" > "$H_DIR/bad.log" 2>&1; then
     h_fail "kamailio started with nvg role 'satellite'"
 fi
 grep -q "modparam role: 'satellite' is neither 'gateway' nor 'home'" "$H_DIR/bad.log" \
