@@ -26,13 +26,11 @@ h_pass "UAR answered with Result-Code $rc"
 sleep 0.5
 h_stop dumpcap
 DEC="$H_DIR/decoded.txt"
-tshark -r "$PCAP" -d "tcp.port==$H_FD_PORT,diameter" -T fields -E separator='|' \
-    -e diameter.cmd.code -e diameter.flags.request -e diameter.applicationId \
-    -e diameter.Result-Code -e diameter.SIP-AOR > "$DEC" 2>"$H_DIR/tshark.err" \
-    || h_fail "tshark could not read the capture"
-grep -Eq '^257\|(True|1)\|0\|' "$DEC" || h_fail "no CER in the capture: $(cat "$DEC")"
-grep -Eq '^283\|(True|1)\|6\|\|sip:nobody@vpn.example.com' "$DEC" || h_fail "no UAR with SIP-AOR: $(cat "$DEC")"
-grep -Eq '^283\|(False|0)\|6\|5032\|' "$DEC" || h_fail "no UAA with 5032: $(cat "$DEC")"
+h_diameter_msgs "$PCAP" "$H_FD_PORT" diameter.applicationId diameter.SIP-AOR > "$DEC"
+[ -s "$DEC" ] || h_fail "tshark found no Diameter message in the capture"
+grep -Eq '^257\|1\|\|0\|' "$DEC" || h_fail "no CER in the capture: $(cat "$DEC")"
+grep -Eq '^283\|1\|\|6\|sip:nobody@vpn.example.com$' "$DEC" || h_fail "no UAR with SIP-AOR: $(cat "$DEC")"
+grep -Eq '^283\|0\|5032\|6\|' "$DEC" || h_fail "no UAA with 5032: $(cat "$DEC")"
 h_pass "capture holds CER/CEA and UAR/UAA ($(wc -l < "$DEC") Diameter messages)"
 
 bad="$(tshark -r "$PCAP" -d "tcp.port==$H_FD_PORT,diameter" \

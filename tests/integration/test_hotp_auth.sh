@@ -54,11 +54,7 @@ capture_start() {
 }
 capture_stop() { sleep 0.5; h_stop "$CAP_NAME"; }
 # diameter_cmds PCAP: one line per Diameter message, "code|request|Result-Code"
-diameter_cmds() {
-    tshark -r "$1" -d "tcp.port==$H_FD_PORT,diameter" -Y diameter -T fields -E separator='|' \
-        -e diameter.cmd.code -e diameter.flags.request -e diameter.Result-Code 2>/dev/null \
-        | sed 's/True/1/; s/False/0/'
-}
+diameter_cmds() { h_diameter_msgs "$1" "$H_FD_PORT"; }
 count() { grep -c -- "$1" <<<"$2" || true; }
 
 # sipp_run NAME PROXY_PORT SCENARIO CSV_TEXT EXPECT [extra sipp args]: every
@@ -215,14 +211,15 @@ XML
     [ "$(count '^286|0|4001$' "$d")" = 2 ] || h_fail "expected 2 MAA 4001: $d"
     [ "$(count '^286|0|5004$' "$d")" = 1 ] || h_fail "expected 1 MAA 5004: $d"
     [ "$(count '^283|0|2001$' "$d")" = 1 ] || h_fail "expected the deregistration's UAA 2001: $d"
-    uat="$(tshark -r "$CAP" -d "tcp.port==$H_FD_PORT,diameter" -Y 'diameter.cmd.code == 283 && diameter.flags.request == 1' \
-        -T fields -e diameter.SIP-User-Authorization-Type 2>/dev/null | sort | uniq -c | tr -s ' ' | tr '\n' ' ')"
+    uat="$(h_diameter_msgs "$CAP" "$H_FD_PORT" diameter.SIP-User-Authorization-Type \
+        | awk -F'|' '$1 == 283 && $2 == 1 {print $4}' | sort | uniq -c | tr -s ' ' | tr '\n' ' ')"
     [ "$uat" = " 25 0  1 1 " ] || h_fail "SIP-User-Authorization-Type of the UARs: $uat"
     h_pass "Diameter: 26 UAR (25 REGISTRATION, 1 DEREGISTRATION), 27 MAR (24 accepted, 3 rejected)"
     # the Digest-Nonce carries the counter hint; the AVPs of the MAR
-    tshark -r "$CAP" -d "tcp.port==$H_FD_PORT,diameter" -Y 'diameter.cmd.code == 286 && diameter.flags.request == 1' \
-        -T fields -e diameter.SIP-Method -e diameter.Digest-Nonce -e diameter.SIP-Authentication-Scheme \
-        -e diameter.Digest-Username -e diameter.Digest-Realm -e diameter.Digest-Method 2>/dev/null > "$H_DIR/mar.txt"
+    h_diameter_msgs "$CAP" "$H_FD_PORT" diameter.SIP-Method diameter.Digest-Nonce \
+        diameter.SIP-Authentication-Scheme diameter.Digest-Username diameter.Digest-Realm \
+        diameter.Digest-Method | awk -F'|' -v OFS='\t' '$1 == 286 && $2 == 1 {print $4, $5, $6, $7, $8, $9}' \
+        > "$H_DIR/mar.txt"
     grep -Pq '^MESSAGE\tc=3\t1\tmn-1\tvpn.example.com\tMESSAGE$' "$H_DIR/mar.txt" \
         || h_fail "MAR of the MESSAGE: $(grep MESSAGE "$H_DIR/mar.txt")"
     grep -Pq '^REGISTER\tc=-\t1\tmn-1\tvpn.example.com\tREGISTER$' "$H_DIR/mar.txt" \

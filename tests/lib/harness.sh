@@ -292,3 +292,23 @@ h_postgres() {
         || h_fail "create database hotp"
     H_PG_CONNINFO="host=$sock port=5432 user=postgres dbname=hotp"
 }
+
+# h_diameter_msgs PCAP PORT [FIELD...] : one line per Diameter message in a
+# capture, "command-code|request-flag(1/0)|Result-Code|FIELD1|..." (empty
+# where absent; first occurrence of each FIELD, e.g. diameter.Digest-Nonce).
+# Read from tshark's PDML, one <proto name="diameter"> per message, because
+# one TCP segment often carries several messages and -T fields merges them.
+h_diameter_msgs() {
+    local pcap="$1" port="$2"; shift 2
+    tshark -r "$pcap" -d "tcp.port==$port,diameter" -Y diameter -T pdml 2>/dev/null | awk -v extra="$*" '
+        BEGIN { n = split(extra, want, " ") }
+        function show(line) { match(line, /show="[^"]*"/); return substr(line, RSTART + 6, RLENGTH - 7) }
+        function fname(line) { match(line, /name="[^"]*"/); return substr(line, RSTART + 6, RLENGTH - 7) }
+        /<proto name="diameter"/ { inp = 1; delete v; next }
+        inp && /<field name=/ { f = fname($0); if (!(f in v)) v[f] = show($0) }
+        inp && /^  <\/proto>/ {
+            req = v["diameter.flags.request"]; if (req == "True") req = 1; if (req == "False") req = 0
+            line = v["diameter.cmd.code"] "|" req "|" v["diameter.Result-Code"]
+            for (i = 1; i <= n; i++) line = line "|" v[want[i]]
+            print line; inp = 0 }'
+}
