@@ -756,6 +756,22 @@ static struct socket_info *nvg_hit_socket(nvg_hit_t *x)
 	return si ? si : nvg_ingress_sock;
 }
 
+/* next hop = a hit (a nested NVG's binding): destination URI and socket */
+static int nvg_send_to_hit(sip_msg_t *msg, nvg_hit_t *x)
+{
+	struct socket_info *si;
+	str uri;
+
+	uri.s = x->uri;
+	uri.len = strlen(x->uri);
+	if(set_dst_uri(msg, &uri) < 0)
+		return -3;
+	si = nvg_hit_socket(x);
+	if(si)
+		set_force_socket(msg, si);
+	return 1;
+}
+
 /* the bindings of user (token: one of them) into hs; NVG_LK_* */
 static int nvg_find(const char *user, size_t ulen, const char *tok, size_t toklen,
 		nvg_hits_t *hs)
@@ -814,14 +830,7 @@ int nvg_lookup(sip_msg_t *msg)
 			return -3;
 		if(rc != NVG_LK_FOUND)
 			return rc;
-		uri.s = hs.h[0].uri;
-		uri.len = strlen(hs.h[0].uri);
-		if(set_dst_uri(msg, &uri) < 0)
-			return -3;
-		si = nvg_hit_socket(&hs.h[0]);
-		if(si)
-			set_force_socket(msg, si);
-		return 1;
+		return nvg_send_to_hit(msg, &hs.h[0]);
 	}
 	if(u.user.len == 0)
 		return -3;
@@ -861,8 +870,6 @@ int nvg_gw_resolve_route(sip_msg_t *msg)
 {
 	static nvg_hits_t hs;
 	nvg_uri_t u;
-	str uri;
-	struct socket_info *si;
 	int rc;
 
 	if(msg->dst_uri.len <= 0)
@@ -873,14 +880,7 @@ int nvg_gw_resolve_route(sip_msg_t *msg)
 		return 2;
 	if(rc != NVG_LK_FOUND)
 		return rc;
-	uri.s = hs.h[0].uri;
-	uri.len = strlen(hs.h[0].uri);
-	if(set_dst_uri(msg, &uri) < 0)
-		return -3;
-	si = nvg_hit_socket(&hs.h[0]);
-	if(si)
-		set_force_socket(msg, si);
-	return 1;
+	return nvg_send_to_hit(msg, &hs.h[0]);
 }
 
 /* ---- Record-Route -------------------------------------------------------------------- */
