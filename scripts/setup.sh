@@ -37,6 +37,8 @@ PACKAGES=(
     build-essential cmake pkg-config dpkg-dev bison flex clang libclang-rt-14-dev
     # network tooling for the testbed
     iproute2 iptables conntrack iputils-ping tcpdump procps psmisc
+    # TLS wrapper for Diameter over TLS (Kamailio 5.6's cdp speaks clear TCP only)
+    stunnel4
     # PostgreSQL (multi-server store)
     postgresql
     # plotting for the demo report
