@@ -254,6 +254,8 @@ h_diameter_pair() {
         CLIENT_FQDN="$p-proxy.$H_FD_REALM"
     # the test client tests/tools/diameter_probe.c
     echo "ALLOW_IPSEC probe.$H_FD_REALM" >> "$H_DIR/$p-acl.conf"
+    # more clients, e.g. H_FD_ACL_EXTRA="ALLOW_IPSEC other-proxy.vpn.example.com"
+    [ -z "${H_FD_ACL_EXTRA:-}" ] || printf '%s\n' "$H_FD_ACL_EXTRA" >> "$H_DIR/$p-acl.conf"
     h_render "$H_ROOT/cfg/freediameter/app_hotp.conf.in" "$H_DIR/$p-app_hotp.conf" \
         STORE="$H_HOTP_DB"
     # per-test overrides (later keys win), e.g. H_APP_HOTP_EXTRA='lockout_base_s = 2;'

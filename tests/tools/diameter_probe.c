@@ -14,6 +14,8 @@
  *                            hop-by-hop / end-to-end ids are not rewritten
  * Options: --host H --port P --origin FQDN --realm R --dest-realm R
  *          --repeat N (send the batch N times, one after the other)
+ *          --ids 1 (append " req=K" to each answer: K is the position of
+ *          its request in the batch, 1-based, from the hop-by-hop id)
  *
  * Exit status: 0 when every request got an answer, 1 otherwise.
  * Test tool only: it trusts nothing it reads (bounds-checked) but implements
@@ -72,7 +74,9 @@ struct buf {
 static const char *o_host = "probe.vpn.example.com";
 static const char *o_realm = "vpn.example.com";
 static const char *d_realm = "vpn.example.com";
-static uint32_t hbh = 0x5e000000, session_seq;
+#define HBH_BASE 0x5e000000u
+static uint32_t hbh = HBH_BASE, session_seq;
+static int show_ids;
 
 static void die(const char *what)
 {
@@ -247,6 +251,8 @@ static void report(const struct buf *b)
 		printf(" msg=\"%s\"", emsg);
 	if(failed)
 		printf(" failed=%u", failed);
+	if(show_ids && cmd != CMD_CER)
+		printf(" req=%u", get32(b->d + 12) - HBH_BASE);
 	printf("\n");
 }
 
@@ -273,6 +279,8 @@ int main(int argc, char **argv)
 			d_realm = argv[i + 1];
 		else if(!strcmp(argv[i], "--repeat"))
 			repeat = atoi(argv[i + 1]);
+		else if(!strcmp(argv[i], "--ids"))
+			show_ids = atoi(argv[i + 1]) != 0;
 		else
 			die("unknown option");
 	}
