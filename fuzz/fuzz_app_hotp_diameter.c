@@ -78,9 +78,24 @@ static void write_file(const char *path, const char *text)
 	}
 }
 
+static char dir[] = "/tmp/fuzz_app_hotp_diameter.XXXXXX";
+
+/* the temporary store and configuration go when the fuzzer exits */
+static void remove_tmp(void)
+{
+	static const char *const files[] = {"fd.conf", "app_hotp.conf", "hotp.db", "hotp.db-wal", "hotp.db-shm"};
+	char p[256];
+	size_t i;
+
+	for(i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, files[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static char dir[] = "/tmp/fuzz_app_hotp_diameter.XXXXXX";
 	char fdconf[256], ahconf[256], store[256], text[1024];
 	hotp_store *st = NULL;
 	hotp_user u;
@@ -90,6 +105,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		perror("mkdtemp");
 		exit(1);
 	}
+	atexit(remove_tmp);
 	snprintf(fdconf, sizeof(fdconf), "%s/fd.conf", dir);
 	snprintf(ahconf, sizeof(ahconf), "%s/app_hotp.conf", dir);
 	snprintf(store, sizeof(store), "%s/hotp.db", dir);
