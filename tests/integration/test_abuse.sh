@@ -68,3 +68,22 @@ printf 'SEQUENTIAL\nmn-1;%s;%s\n' "$REALM" "$(otp 1 1)" > "$H_DIR/after.csv"
 h_sipp after -sf "$H_ROOT/sipp-scenarios/register_hotp.xml" -inf "$H_DIR/after.csv" \
     -m 1 -i 127.0.0.1 -p "$SPC" "127.0.0.1:$P1" -timeout 30s || h_fail "mn-1 not accepted after the lock-out ended"
 h_pass "after the lock-out mn-1's next valid OTP is accepted (200)"
+
+# ---- pike at Proxy 1 (-A WITH_PIKE): a flooding source is ignored, others are not ----
+P1P="$(h_port)"; SPD="$(h_port)"
+h_stop proxy1     # its cdp has the same Diameter identity
+H_KAM_SHM=256 h_kamailio proxy1p "$H_ROOT/cfg/kamailio/proxy1.cfg" -A "LISTEN=udp:127.0.0.1:$P1P" \
+    -A "NEXT_HOP=\"sip:127.0.0.1:$P2\"" -A "CDP_CONFIG=\"$H_CDP_XML\"" -A NO_OVSENSE \
+    -A WITH_PIKE -A PIKE_DENSITY=40 -A PIKE_UNIT_S=2
+h_wait_for 45 bash -c "kamcmd -s unix:$H_DIR/proxy1p.ctl hotp_auth.status | grep -q 'peers_open: 1'" \
+    || h_fail "cdp of the pike instance did not open the Diameter peer"
+h_sipp pflood -sf "$H_ROOT/sipp-scenarios/register_hotp.xml" -inf "$H_DIR/bad.csv" -set expect 403 \
+    -m 300 -r 150 -i 127.0.0.1 -p "$SPA" "127.0.0.1:$P1P" -timeout 40s -recv_timeout 3000 \
+    -default_behaviors -bye -trace_stat -fd 1 || true
+answered="$(sed -n 's/^  Successful call *| *[0-9]* *| *\([0-9]*\).*/\1/p' "$H_DIR/pflood.log" | tail -1)"
+[ -n "$answered" ] && [ "$answered" -lt 150 ] || h_fail "pike: ${answered:-?} of 300 flooding REGISTERs were answered"
+grep -q "pike: 127.0.0.1 floods" "$H_DIR/proxy1p.log" || h_fail "pike logged no flood"
+printf 'SEQUENTIAL\nmn-2;%s;%s\n' "$REALM" "$(otp 2 2)" > "$H_DIR/other.csv"
+h_sipp other -sf "$H_ROOT/sipp-scenarios/register_hotp.xml" -inf "$H_DIR/other.csv" \
+    -m 1 -i 127.0.0.2 -p "$SPD" "127.0.0.1:$P1P" -timeout 30s || h_fail "another source was blocked too"
+h_pass "pike (40 requests / 2 s): $answered of 300 flooding REGISTERs answered, the rest dropped before any Diameter work; another source registers (200)"
