@@ -76,7 +76,10 @@ for profile in wlan umts gprs; do
         if [ "$v" = 4 ]; then dst=198.18.2.2 size=84; else dst=fd00:2::2 size=104; fi
         exp="$(calc "$rtt + $(ser $size "$up") + $(ser $size "$down")")"
         measure_rtt "$VEH" "$dst" 5
-        check "$profile rtt ipv$v (ms)" "$M" "$exp" "$(calc "$exp * 0.85")" "$(calc "$exp * 1.15 + 3")"
+        # upper bounds carry 10 ms of slack: the delay line is a userspace
+        # process, and on a loaded 2-core machine it is scheduled late now
+        # and then (CI saw 8.8 ms for a 2.9 ms one-way wlan packet)
+        check "$profile rtt ipv$v (ms)" "$M" "$exp" "$(calc "$exp * 0.85")" "$(calc "$exp * 1.15 + 10")"
     done
 
     # TCP goodput over ~4 s of link time per direction
@@ -90,9 +93,9 @@ for profile in wlan umts gprs; do
     _probe udp "$VEH" "$NET" 198.18.2.2 600 "udp-up-$profile" oneway_ms
     exp="$(calc "$rtt / 2 + $(ser 628 "$up")")"
     lo="$(calc "$exp * 0.95 - 2")"
-    check "$profile udp600 one-way (ms)" "$M" "$exp" "$lo" "$(calc "$exp * 1.15 + 3")"
+    check "$profile udp600 one-way (ms)" "$M" "$exp" "$lo" "$(calc "$exp * 1.15 + 10")"
     [ "$profile" = gprs ] && check "gprs udp600 serialization (ms)" "$(calc "$M - $rtt / 2")" \
-        "$(ser 628 "$up")" 450 "$(calc "$(ser 628 "$up") * 1.15 + 3")"
+        "$(ser 628 "$up")" 450 "$(calc "$(ser 628 "$up") * 1.15 + 10")"
 
     h_link_emulate_off "$RTR" rveh
 done
