@@ -43,6 +43,8 @@ PACKAGES=(
     postgresql
     # plotting for the demo report
     gnuplot-nox
+    # the demo's report (scripts/demo/report.py)
+    python3
 )
 
 missing=()
