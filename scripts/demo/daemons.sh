@@ -54,12 +54,18 @@ demo_daemons() {
     # Proxy 2 tells Internet-side calls from intranet ones by the hop they come from
     cfg_has_define "$H_ROOT/cfg/kamailio/proxy2.cfg" INTERNET_PEERS \
         && p2args+=(-A "INTERNET_PEERS=\"$P1_IP:$P1_PORT,$P1_IP\"")
+    # requests for MNs go to their NVG through Proxy 1 (the firewall lets SIP
+    # into the home network only at Proxy 1, so in-dialog requests of the
+    # NVGs must come back through it)
+    cfg_has_define "$H_ROOT/cfg/kamailio/proxy2.cfg" INTERNET_VIA \
+        && p2args+=(-A "INTERNET_VIA=\"sip:$P1_IP:$P1_PORT\"")
     H_NS="$NS_HOME" h_kamailio proxy2 "$H_ROOT/cfg/kamailio/proxy2.cfg" "${p2args[@]}" "${P2_EXTRA[@]}"
 
     # Proxy 1: HOTP over Diameter (or none with --auth none), overload control
     local p1args=(-A "LISTEN=udp:$P1_IP:$P1_PORT" -A "NEXT_HOP=\"sip:$P2_IP:$P2_PORT\""
         -A "CDP_CONFIG=\"$H_CDP_XML\"" -A "DIAMETER_REALM=\"$DEMO_DOMAIN\"")
     [ "$AUTH" = none ] && p1args+=(-A NO_AUTH)
+    cfg_has_define "$H_ROOT/cfg/kamailio/proxy1.cfg" HOME_NET && p1args+=(-A "HOME_NET=\"$P2_IP/32\"")
     # cdp (Kamailio 5.6) sometimes sends its CER without Host-IP-Address
     # (getsockname() on its connection's descriptor number in a process that
     # does not hold it: "Socket operation on non-socket" in Proxy 1's log),
