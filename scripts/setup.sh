@@ -29,7 +29,7 @@ PACKAGES=(
     # freeDiameter
     freediameterd freediameter-extensions libfreediameter-dev
     # media, load generation, capture
-    rtpengine-daemon sip-tester tshark
+    rtpengine-daemon sip-tester tshark baresip-core
     # libraries
     libsrtp2-dev libssl-dev libxml2-dev libsqlite3-dev sqlite3 libpq-dev
     libcmocka-dev liboath-dev oathtool libnetfilter-queue-dev libmnl-dev
