@@ -17,9 +17,12 @@ OUT="$H_BUILD/bench/cluster.json"; mkdir -p "$H_BUILD/bench"
 REALM=vpn.example.com
 RATES="${BENCH_CLUSTER_RATES:-200 400 800 1200 1600 2400 3200}"
 STEP_S="${BENCH_CLUSTER_STEP_S:-6}"
-USERS=1000
+# three disjoint sets of users, so that REGISTERs lost in one configuration's
+# overload step (their OTPs never verified) cannot push the next OTPs of the
+# same users beyond the look-ahead window in the other configuration:
+# one: users 1-450, two: users 451-900, the double-send round: 901-1000
 need=0; for r in $RATES; do need=$((need + r * STEP_S)); done
-PER_USER=$(( (need * 2 + 1000) / USERS + 10 ))   # both configurations and the double-send round draw from one pool
+PER_USER=$(( need / 450 + 10 ))
 
 h_postgres pg
 PGCLI=("$H_BUILD/tools/senemo-hotp" --pg "$H_PG_CONNINFO")
@@ -28,19 +31,27 @@ H_FD_ACL_EXTRA="ALLOW_IPSEC bc-proxy.$REALM"
 h_diameter_pair da; PA="$H_FD_PORT"
 h_diameter_pair db; PB="$H_FD_PORT"
 
-h_log "provisioning $USERS users x $PER_USER OTPs"
-for u in $(seq "$USERS"); do
-    "${PGCLI[@]}" add "sip:b-$u@$REALM" --random > /dev/null || h_fail "provision b-$u"
-    "${PGCLI[@]}" gen "sip:b-$u@$REALM" --counter 0 --count "$PER_USER" > "$H_DIR/otp-$u"
-done
-# one pool, counter by counter: line k = user (k mod USERS), next counter
-paste -d' ' $(for u in $(seq "$USERS"); do echo "$H_DIR/otp-$u"; done) \
-    | awk -v r="$REALM" '{ for (i = 1; i <= NF; i++) print "b-" i ";" r ";" $i }' > "$H_DIR/pool"
-rm -f "$H_DIR"/otp-*
-NEXT=1
-take() {   # take N FILE : the next N OTPs of the pool as a SIPp injection file
-    { echo SEQUENTIAL; sed -n "${NEXT},$((NEXT + $1 - 1))p" "$H_DIR/pool"; } > "$2"
-    NEXT=$((NEXT + $1))
+# pool NAME FIRST LAST COUNT: users FIRST..LAST with COUNT OTPs each, counter by
+# counter (line k: the next OTP of user k mod n) in $H_DIR/pool-NAME
+pool() {
+    local name="$1" first="$2" last="$3" count="$4" u
+    for u in $(seq "$first" "$last"); do
+        "${PGCLI[@]}" add "sip:b-$u@$REALM" --random > /dev/null || h_fail "provision b-$u"
+        "${PGCLI[@]}" gen "sip:b-$u@$REALM" --counter 0 --count "$count" > "$H_DIR/otp-$u"
+    done
+    paste -d' ' $(for u in $(seq "$first" "$last"); do echo "$H_DIR/otp-$u"; done) \
+        | awk -v r="$REALM" -v f="$first" '{ for (i = 1; i <= NF; i++) print "b-" (f + i - 1) ";" r ";" $i }' \
+        > "$H_DIR/pool-$name"
+    rm -f "$H_DIR"/otp-*
+}
+h_log "provisioning 1000 users ($PER_USER OTPs each for the rate steps)"
+pool one 1 450 "$PER_USER"
+pool two 451 900 "$PER_USER"
+pool dup 901 1000 10
+declare -A NEXT=([one]=1 [two]=1 [dup]=1)
+take() {   # take POOL N FILE : the next N OTPs of a pool as a SIPp injection file
+    { echo SEQUENTIAL; sed -n "${NEXT[$1]},$((NEXT[$1] + $2 - 1))p" "$H_DIR/pool-$1"; } > "$3"
+    NEXT[$1]=$((NEXT[$1] + $2))
 }
 
 P2="$(h_port)"; SP="$(h_port)"
@@ -56,7 +67,7 @@ run_config() {   # run_config NAME CDP_XML PEERS
         || h_fail "$name: cdp did not open $peers peer(s)"
     MAXR[$name]=0
     for r in $RATES; do
-        n=$((r * STEP_S)); take "$n" "$H_DIR/$name-$r.csv"
+        n=$((r * STEP_S)); take "$name" "$n" "$H_DIR/$name-$r.csv"
         rm -f "$H_DIR"/register_hotp_*_.csv
         ( cd "$H_DIR" && timeout $((STEP_S * 4 + 60)) sipp -nostdin -sf "$H_ROOT/sipp-scenarios/register_hotp.xml" \
             -inf "$H_DIR/$name-$r.csv" -m "$n" -r "$r" -l $((r * 10 + 10)) -i 127.0.0.1 -p "$SP" "127.0.0.1:$p1" \
@@ -89,8 +100,8 @@ for b in $(seq 0 19); do
     reqs=()
     while IFS=';' read -r user _ otp; do
         reqs+=(mar "sip:$user@$REALM" REGISTER 1 "$user" "$REALM" "$otp")
-    done < <(sed -n "${NEXT},$((NEXT + 49))p" "$H_DIR/pool")
-    NEXT=$((NEXT + 50))
+    done < <(sed -n "${NEXT[dup]},$((NEXT[dup] + 49))p" "$H_DIR/pool-dup")
+    NEXT[dup]=$((NEXT[dup] + 50))
     "$H_BUILD/tools/senemo-diameter-probe" --port "$PA" --ids 1 "${reqs[@]}" > "$H_DIR/dup-a.$b" &
     pa=$!
     "$H_BUILD/tools/senemo-diameter-probe" --port "$PB" --ids 1 "${reqs[@]}" > "$H_DIR/dup-b.$b" &
