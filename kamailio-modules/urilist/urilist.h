@@ -53,6 +53,7 @@ int ul_reply_error(sip_msg_t *msg, const ul_err_t *err);
 int ul_make_totag(sip_msg_t *msg, char *buf, int size);
 int ul_local_contact(sip_msg_t *msg, char *buf, int size);
 int ul_parse_msg_request(sip_msg_t *msg, int handoff, ul_request_t *req, ul_err_t *err);
+int ul_accept_list(sip_msg_t *msg, int handoff, ul_request_t *req, struct to_body **from);
 
 /* urilist_fanout.c */
 int ul_fanout(sip_msg_t *msg);

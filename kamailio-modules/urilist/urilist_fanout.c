@@ -357,25 +357,10 @@ int ul_fanout(sip_msg_t *msg)
 	}
 	is_invite = msg->first_line.u.request.method_value == METHOD_INVITE;
 	/* the sender's transaction first: a retransmission stops here */
-	rc = ul_newtran(msg);
+	rc = ul_accept_list(msg, 0, &req, &from);
 	if(rc <= 0)
 		return rc;
 	rc = -1;
-	if(ul_parse_msg_request(msg, 0, &req, &err) < 0) {
-		ul_request_free(&req);
-		return ul_reply_error(msg, &err) < 0 ? -1 : -2;
-	}
-	if(parse_from_header(msg) < 0 || !(from = get_from(msg))) {
-		ul_request_free(&req);
-		err.code = 400;
-		err.kind = UL_E_MULTIPART;
-		snprintf(err.reason, sizeof(err.reason), "malformed From header");
-		return ul_reply_error(msg, &err) < 0 ? -1 : -2;
-	}
-	update_stat(ul_st_lists_received, 1);
-	update_stat(ul_st_fanout_requests, 1);
-	update_stat(ul_st_entries, req.list.n);
-	update_stat(ul_st_duplicates, req.list.dups);
 
 	if(ul_local_contact(msg, contact, sizeof(contact)) < 0) {
 		LM_ERR("cannot build the Contact\n");

@@ -425,25 +425,10 @@ int ul_handoff(sip_msg_t *msg)
 	}
 	/* the NVG's transaction first: retransmissions are absorbed while the
 	 * entries are processed */
-	rc = ul_newtran(msg);
+	rc = ul_accept_list(msg, 1, &req, &from);
 	if(rc <= 0)
 		return rc;
 	rc = -1;
-	if(ul_parse_msg_request(msg, 1, &req, &err) < 0) {
-		ul_request_free(&req);
-		return ul_reply_error(msg, &err) < 0 ? -1 : -2;
-	}
-	if(parse_from_header(msg) < 0 || !(from = get_from(msg))) {
-		ul_request_free(&req);
-		err.code = 400;
-		err.kind = UL_E_MULTIPART;
-		snprintf(err.reason, sizeof(err.reason), "malformed From header");
-		return ul_reply_error(msg, &err) < 0 ? -1 : -2;
-	}
-	update_stat(ul_st_lists_received, 1);
-	update_stat(ul_st_handoff_requests, 1);
-	update_stat(ul_st_entries, req.list.n);
-	update_stat(ul_st_duplicates, req.list.dups);
 
 	ul_tmb.t_reply(msg, 100, "Trying");
 	saved = ul_tmb.t_gett();

@@ -448,6 +448,39 @@ int ul_reply_error(sip_msg_t *msg, const ul_err_t *err)
 	return ul_reply(msg, code, ul_reason_phrase(code), &hdrs, NULL);
 }
 
+/* The common start of urilist_fanout() and urilist_handoff(): the sender's
+ * transaction (a retransmission stops here), the list parsed, the From
+ * header checked, the counters. Returns 1 with *req filled and *from set;
+ * otherwise what the caller returns, with nothing left to free: 0 for a
+ * retransmission, -2 once a 4xx with a Warning was sent, -1 on an internal
+ * error. */
+int ul_accept_list(sip_msg_t *msg, int handoff, ul_request_t *req, struct to_body **from)
+{
+	ul_err_t err;
+	int rc;
+
+	memset(&err, 0, sizeof(err));
+	rc = ul_newtran(msg);
+	if(rc <= 0)
+		return rc;
+	if(ul_parse_msg_request(msg, handoff, req, &err) < 0) {
+		ul_request_free(req);
+		return ul_reply_error(msg, &err) < 0 ? -1 : -2;
+	}
+	if(parse_from_header(msg) < 0 || !(*from = get_from(msg))) {
+		ul_request_free(req);
+		err.code = 400;
+		err.kind = UL_E_MULTIPART;
+		snprintf(err.reason, sizeof(err.reason), "malformed From header");
+		return ul_reply_error(msg, &err) < 0 ? -1 : -2;
+	}
+	update_stat(ul_st_lists_received, 1);
+	update_stat(handoff ? ul_st_handoff_requests : ul_st_fanout_requests, 1);
+	update_stat(ul_st_entries, req->list.n);
+	update_stat(ul_st_duplicates, req->list.dups);
+	return 1;
+}
+
 /* run the body parser on a request */
 int ul_parse_msg_request(sip_msg_t *msg, int handoff, ul_request_t *req, ul_err_t *err)
 {
