@@ -120,5 +120,49 @@ int nvg_selfreg_init(void);   /* mod_init */
 void nvg_selfreg_timer(time_t now);
 int nvg_selfreg_now(void);    /* send the REGISTER at the next tick */
 void nvg_selfreg_rpc(rpc_t *rpc, void *th);
+int nvg_selfreg_send_sync(void); /* send the REGISTER from this process now */
+struct socket_info *nvg_selfreg_socket(void);
+
+/* ---- handoff (nvg_handoff.c) -------------------------------------------------------- */
+extern str nvg_egress_if;
+extern int nvg_coalesce_ms;
+extern int nvg_max_wait_ms;
+extern int nvg_egress_port;
+extern str nvg_reg_socket6;
+extern str nvg_reg_proxy6;
+extern int nvg_ct_flush;
+extern int nvg_handoff_list;
+extern str nvg_handoff_uri;
+extern str nvg_hotp_user;
+extern str nvg_hotp_realm;
+extern str nvg_hotp_secret_file;
+extern str nvg_hotp_counter_file;
+extern int nvg_hotp_digits;
+extern stat_var *nvg_st_handoffs;
+extern stat_var *nvg_st_coalesced;
+extern stat_var *nvg_st_list_failures;
+extern stat_var *nvg_st_fallbacks;
+extern stat_var *nvg_st_list_entries;
+extern stat_var *nvg_st_sdp_rewritten;
+extern stat_var *nvg_st_dialogs_untracked;
+int nvg_ho_init(void);        /* mod_init (after nvg_selfreg_init) */
+int nvg_ho_child_init(int rank);
+int nvg_ho_enabled(void);
+/* current egress address (text, no brackets) and family 4|6; 0 unknown */
+int nvg_ho_egress(char *buf, int cap, int *af);
+int nvg_ho_port(void);
+struct socket_info *nvg_ho_socket(int af);
+str *nvg_ho_proxy(int af);
+int nvg_ho_is_egress(str *host);
+int nvg_ho_old_contact(const str *user, char *buf, int cap);
+void nvg_ho_advertise_begin(void);
+void nvg_ho_advertise_end(void);
+int nvg_ho_auth_hdr(const char *hname, char *out, int cap);
+void nvg_ho_registered(int code);
+void nvg_ho_rpc(rpc_t *rpc, void *ctx);
+void nvg_ho_status_rpc(rpc_t *rpc, void *th);
+counter_val_t nvg_ho_stat_last_ms(void);
+int nvg_egress(sip_msg_t *msg);
+int nvg_sdp_egress(sip_msg_t *msg);
 
 #endif

@@ -106,8 +106,12 @@ int nvg_check_self(str *host, unsigned short port, unsigned short proto)
 	len = host->len;
 	if(len > 0 && host->s[len - 1] == '.')
 		len--;
-	return len == nvg_logical_domain.len
-		   && strncasecmp(host->s, nvg_logical_domain.s, len) == 0;
+	if(len == nvg_logical_domain.len
+			&& strncasecmp(host->s, nvg_logical_domain.s, len) == 0)
+		return 1;
+	/* the current egress address (advertised per message, no socket has
+	 * it): Proxy 2 rewrites our Route entry to it for Proxy 1 */
+	return nvg_ho_is_egress(host);
 }
 
 /* ---- replies ----------------------------------------------------------------- */
@@ -933,11 +937,37 @@ int nvg_record_route(sip_msg_t *msg)
 		pkg_free(buf);
 		return -1;
 	}
-	l = anchor_lump(msg, msg->headers->name.s - msg->buf, 0, HDR_RECORDROUTE_T);
-	if(!l || !insert_new_lump_before(l, buf, n, HDR_RECORDROUTE_T)) {
-		LM_ERR("cannot insert the Record-Route headers\n");
-		pkg_free(buf);
-		return -1;
+	/* one lump per Record-Route entry: tm counts them (TM_UAC_FLAG_RR/R2),
+	 * so the dialog module leaves both out of the callee's route set */
+	{
+		char *second = memchr(buf, '\n', n);
+		int n1 = second ? (int)(second - buf) + 1 : n;
+		char *b2 = NULL;
+		if(n1 < n) {
+			b2 = pkg_malloc(n - n1);
+			if(!b2) {
+				PKG_MEM_ERROR;
+				pkg_free(buf);
+				return -1;
+			}
+			memcpy(b2, buf + n1, n - n1);
+		}
+		l = anchor_lump(msg, msg->headers->name.s - msg->buf, 0, HDR_RECORDROUTE_T);
+		if(!l || !insert_new_lump_before(l, buf, n1, HDR_RECORDROUTE_T)) {
+			LM_ERR("cannot insert the Record-Route headers\n");
+			pkg_free(buf);
+			if(b2)
+				pkg_free(b2);
+			return -1;
+		}
+		if(b2) {
+			l = anchor_lump(msg, msg->headers->name.s - msg->buf, 0, HDR_RECORDROUTE_T);
+			if(!l || !insert_new_lump_before(l, b2, n - n1, HDR_RECORDROUTE_T)) {
+				LM_ERR("cannot insert the second Record-Route header\n");
+				pkg_free(b2);
+				return -1;
+			}
+		}
 	}
 	msg->msg_flags |= FL_RR_ADDED;
 	return 1;

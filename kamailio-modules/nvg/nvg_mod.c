@@ -37,6 +37,7 @@
 #include "core/parser/parse_uri.h"
 
 #include "nvg.h"
+#include "nvg_dlg.h"
 
 MODULE_VERSION
 
@@ -113,6 +114,13 @@ static counter_val_t nvg_stat_aors(void)
 	return (counter_val_t)(a - t);
 }
 
+static counter_val_t nvg_stat_dialogs(void)
+{
+	int n = 0, c = 0;
+	nvg_dlg_counts(&n, &c);
+	return (counter_val_t)n;
+}
+
 static int mod_init(void);
 static int child_init(int rank);
 static int nvg_param_net(modparam_t type, void *val);
@@ -128,6 +136,9 @@ static void nvg_rpc_status(rpc_t *rpc, void *ctx);
 static void nvg_rpc_bindings(rpc_t *rpc, void *ctx);
 static void nvg_rpc_resolve(rpc_t *rpc, void *ctx);
 static void nvg_rpc_register(rpc_t *rpc, void *ctx);
+static int w_nvg_egress(sip_msg_t *msg, char *p1, char *p2);
+static int w_nvg_sdp_egress(sip_msg_t *msg, char *p1, char *p2);
+static void nvg_rpc_dialogs(rpc_t *rpc, void *ctx);
 
 /* clang-format off */
 static cmd_export_t cmds[] = {
@@ -145,6 +156,10 @@ static cmd_export_t cmds[] = {
 		REQUEST_ROUTE | FAILURE_ROUTE},
 	{"nvg_resolve_route",  (cmd_function)w_nvg_resolve_route, 0, 0, 0,
 		REQUEST_ROUTE},
+	{"nvg_egress",         (cmd_function)w_nvg_egress, 0, 0, 0,
+		REQUEST_ROUTE | FAILURE_ROUTE | BRANCH_ROUTE},
+	{"nvg_sdp_egress",     (cmd_function)w_nvg_sdp_egress, 0, 0, 0,
+		REQUEST_ROUTE | ONREPLY_ROUTE | FAILURE_ROUTE | BRANCH_ROUTE},
 	{0, 0, 0, 0, 0, 0}
 };
 
@@ -175,6 +190,21 @@ static param_export_t params[] = {
 	{"register_socket",  PARAM_STR, &nvg_reg_socket},
 	{"register_expires", PARAM_INT, &nvg_reg_expires},
 	{"register_retry",   PARAM_INT, &nvg_reg_retry},
+	{"egress_if",        PARAM_STR, &nvg_egress_if},
+	{"handoff_coalesce_ms", PARAM_INT, &nvg_coalesce_ms},
+	{"handoff_max_wait_ms", PARAM_INT, &nvg_max_wait_ms},
+	{"egress_port",      PARAM_INT, &nvg_egress_port},
+	{"register_socket6", PARAM_STR, &nvg_reg_socket6},
+	{"outbound_proxy6",  PARAM_STR, &nvg_reg_proxy6},
+	{"conntrack_flush",  PARAM_INT, &nvg_ct_flush},
+	{"handoff_list",     PARAM_INT, &nvg_handoff_list},
+	{"handoff_uri",      PARAM_STR, &nvg_handoff_uri},
+	{"hotp_user",        PARAM_STR, &nvg_hotp_user},
+	{"hotp_realm",       PARAM_STR, &nvg_hotp_realm},
+	{"hotp_secret_file", PARAM_STR, &nvg_hotp_secret_file},
+	{"hotp_counter_file", PARAM_STR, &nvg_hotp_counter_file},
+	{"hotp_digits",      PARAM_INT, &nvg_hotp_digits},
+	{"max_dialogs",      PARAM_INT, &nvg_max_dialogs},
 	{0, 0, 0}
 };
 
@@ -196,6 +226,15 @@ static stat_export_t mod_stats[] = {
 	{"db_errors",            0, &nvg_st_db_errors},
 	{"resolved",             0, &nvg_st_resolved},
 	{"resolve_failed",       0, &nvg_st_resolve_failed},
+	{"handoffs",             0, &nvg_st_handoffs},
+	{"coalesced_changes",    0, &nvg_st_coalesced},
+	{"list_failures",        0, &nvg_st_list_failures},
+	{"fallback_reinvites",   0, &nvg_st_fallbacks},
+	{"list_entries",         0, &nvg_st_list_entries},
+	{"sdp_rewritten",        0, &nvg_st_sdp_rewritten},
+	{"dialogs_untracked",    0, &nvg_st_dialogs_untracked},
+	{"last_handoff_ms",      STAT_IS_FUNC | STAT_NO_RESET, (stat_var **)nvg_ho_stat_last_ms},
+	{"dialogs",              STAT_IS_FUNC | STAT_NO_RESET, (stat_var **)nvg_stat_dialogs},
 	{0, 0, 0}
 };
 
@@ -211,6 +250,14 @@ static const char *nvg_rpc_resolve_doc[2] = {
 	"Home role: resolve an NVG logical domain (or a URI naming one) through "
 	"the NVGs' registrations and show the chain", 0
 };
+static const char *nvg_rpc_handoff_doc[2] = {
+	"Gateway role: hand off now, to the given egress address (IPv4 or IPv6) "
+	"or, without one, to the egress interface's current address", 0
+};
+static const char *nvg_rpc_dialogs_doc[2] = {
+	"Gateway role: the active dialogs through the NVG (Call-ID, MN-side and "
+	"CN-side tags, CN URI, route set toward the CN)", 0
+};
 static const char *nvg_rpc_register_doc[2] = {
 	"Gateway role: send the NVG's own REGISTER now (modparam register)", 0
 };
@@ -220,6 +267,8 @@ static rpc_export_t nvg_rpc_cmds[] = {
 	{"nvg.bindings", nvg_rpc_bindings, nvg_rpc_bindings_doc, RET_ARRAY},
 	{"nvg.resolve",  nvg_rpc_resolve,  nvg_rpc_resolve_doc,  0},
 	{"nvg.register", nvg_rpc_register, nvg_rpc_register_doc, 0},
+	{"nvg.handoff",  nvg_ho_rpc,       nvg_rpc_handoff_doc,  0},
+	{"nvg.dialogs",  nvg_rpc_dialogs,  nvg_rpc_dialogs_doc,  RET_ARRAY},
 	{0, 0, 0, 0}
 };
 
@@ -464,6 +513,14 @@ static int mod_init(void)
 			return -1;
 		if(nvg_selfreg_init() < 0)
 			return -1;
+		if(nvg_check_int("max_dialogs", nvg_max_dialogs, 1, 1000000) < 0
+				|| nvg_check_int("handoff_list", nvg_handoff_list, 0, 1) < 0
+				|| nvg_check_int("conntrack_flush", nvg_ct_flush, 0, 1) < 0)
+			return -1;
+		if(nvg_dlg_init() < 0)
+			return -1;
+		if(nvg_ho_init() < 0)
+			return -1;
 		register_basic_timers(1);
 	} else {
 		if(nvg_home_init() < 0)
@@ -489,7 +546,7 @@ static int child_init(int rank)
 			LM_ERR("cannot start the timer process\n");
 			return -1;
 		}
-		return 0;
+		return nvg_ho_child_init(rank);
 	}
 	if(rank == PROC_INIT || rank == PROC_TCP_MAIN)
 		return 0;
@@ -602,6 +659,28 @@ static int w_nvg_resolve_route(sip_msg_t *msg, char *p1, char *p2)
 	return ki_nvg_resolve_route(msg);
 }
 
+static int ki_nvg_egress(sip_msg_t *msg)
+{
+	NVG_GW_ONLY("nvg_egress");
+	return nvg_egress(msg);
+}
+
+static int w_nvg_egress(sip_msg_t *msg, char *p1, char *p2)
+{
+	return ki_nvg_egress(msg);
+}
+
+static int ki_nvg_sdp_egress(sip_msg_t *msg)
+{
+	NVG_GW_ONLY("nvg_sdp_egress");
+	return nvg_sdp_egress(msg);
+}
+
+static int w_nvg_sdp_egress(sip_msg_t *msg, char *p1, char *p2)
+{
+	return ki_nvg_sdp_egress(msg);
+}
+
 /* clang-format off */
 static sr_kemi_t sr_kemi_nvg_exports[] = {
 	{ str_init("nvg"), str_init("nvg_is_logical_uri"),
@@ -636,6 +715,16 @@ static sr_kemi_t sr_kemi_nvg_exports[] = {
 	},
 	{ str_init("nvg"), str_init("nvg_resolve_route"),
 		SR_KEMIP_INT, ki_nvg_resolve_route,
+		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("nvg"), str_init("nvg_egress"),
+		SR_KEMIP_INT, ki_nvg_egress,
+		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("nvg"), str_init("nvg_sdp_egress"),
+		SR_KEMIP_INT, ki_nvg_sdp_egress,
 		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
 			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
 	},
@@ -693,6 +782,16 @@ static void nvg_rpc_status(rpc_t *rpc, void *ctx)
 			(int)get_stat_val(nvg_st_lookup_480), "expired",
 			(int)get_stat_val(nvg_st_expired));
 	nvg_selfreg_rpc(rpc, th);
+	nvg_ho_status_rpc(rpc, th);
+}
+
+static void nvg_rpc_dialogs(rpc_t *rpc, void *ctx)
+{
+	if(!nvg_is_gateway) {
+		rpc->fault(ctx, 400, "nvg.dialogs: gateway role only");
+		return;
+	}
+	nvg_dlg_rpc(rpc, ctx);
 }
 
 typedef struct nvg_rpc_walk {

@@ -25,6 +25,7 @@
 #include "core/dprint.h"
 #include "core/ut.h"
 #include "core/mem/shm_mem.h"
+#include "core/locking.h"
 #include "core/socket_info.h"
 #include "core/parser/msg_parser.h"
 #include "core/parser/parse_expires.h"
@@ -38,6 +39,7 @@
 enum { NVG_SR_IDLE = 0, NVG_SR_SENDING, NVG_SR_REGISTERED, NVG_SR_FAILED };
 
 typedef struct nvg_selfreg {
+	gen_lock_t lock; /* one sender at a time (timer, egress watcher) */
 	volatile int state;
 	volatile int last_code;
 	volatile int now_requested;
@@ -122,6 +124,7 @@ int nvg_selfreg_init(void)
 		return -1;
 	}
 	memset(nvg_sr, 0, sizeof(*nvg_sr));
+	lock_init(&nvg_sr->lock);
 	snprintf(nvg_sr->callid, sizeof(nvg_sr->callid), "nvg-%08x%08x-%d",
 			(unsigned)time(NULL), (unsigned)rand(), (int)getpid());
 	snprintf(nvg_sr->fromtag, sizeof(nvg_sr->fromtag), "%08x%04x", (unsigned)rand(),
@@ -141,6 +144,12 @@ static int nvg_sr_contact(char *buf, int sz)
 	struct socket_info *si = nvg_sr_sock;
 	str *a, *port;
 
+	char ea[64];
+	int eaf;
+
+	if(nvg_ho_egress(ea, sizeof(ea), &eaf))
+		return snprintf(buf, sz, eaf == 6 ? "sip:%.*s@[%s]:%d" : "sip:%.*s@%s:%d",
+				nvg_sr_user.len, nvg_sr_user.s, ea, nvg_ho_port());
 	if(!si)
 		return -1;
 	a = si->useinfo.name.len > 0 ? &si->useinfo.name : &si->address_str;
@@ -165,6 +174,8 @@ static void nvg_sr_cb(tm_cell_t *t, int type, struct tmcb_params *ps)
 
 	if(!nvg_sr)
 		return;
+	if(ps->code >= 200)
+		nvg_ho_registered(ps->code);
 	nvg_sr->last_code = ps->code;
 	if(ps->code < 200 || ps->code >= 300 || !rpl || rpl == FAKED_REPLY) {
 		nvg_sr->state = NVG_SR_FAILED;
@@ -215,11 +226,11 @@ static void nvg_sr_cb(tm_cell_t *t, int type, struct tmcb_params *ps)
 static int nvg_sr_send(time_t now)
 {
 	static str method = str_init("REGISTER");
-	char hdrs[NVG_MAX_URI + 128];
+	char hdrs[2 * NVG_MAX_URI + 768], old[NVG_MAX_URI + 1];
 	uac_req_t uac_r;
 	dlg_t dlg;
 	str h;
-	int n, rc;
+	int n, rc, af = 0, a;
 
 	n = nvg_sr_contact(nvg_sr->contact, sizeof(nvg_sr->contact));
 	if(n <= 0 || n >= (int)sizeof(nvg_sr->contact)) {
@@ -228,8 +239,17 @@ static int nvg_sr_send(time_t now)
 	}
 	n = snprintf(hdrs, sizeof(hdrs), "Contact: <%s>;expires=%d\r\n",
 			nvg_sr->contact, nvg_reg_expires);
+	/* after a move the previous binding goes at once (not at its expiry) */
+	if(nvg_ho_old_contact(&nvg_sr_user, old, sizeof(old)) > 0
+			&& strcmp(old, nvg_sr->contact) != 0)
+		n += snprintf(hdrs + n, sizeof(hdrs) - n, "Contact: <%s>;expires=0\r\n", old);
+	/* HOTP credential of the NVG itself (flow 4): counter persisted first */
+	a = nvg_ho_auth_hdr("Authorization", hdrs + n, (int)sizeof(hdrs) - n);
+	if(a > 0)
+		n += a;
 	h.s = hdrs;
 	h.len = n;
+	nvg_ho_egress(NULL, 0, &af);
 
 	memset(&dlg, 0, sizeof(dlg));
 	dlg.id.call_id.s = nvg_sr->callid;
@@ -241,15 +261,19 @@ static int nvg_sr_send(time_t now)
 	dlg.loc_uri = nvg_reg_aor;
 	dlg.rem_uri = nvg_reg_aor;
 	dlg.rem_target = nvg_reg_registrar;
-	if(nvg_reg_proxy.len > 0)
+	if(af && nvg_ho_proxy(af)->len > 0)
+		dlg.dst_uri = *nvg_ho_proxy(af);
+	else if(nvg_reg_proxy.len > 0)
 		dlg.dst_uri = nvg_reg_proxy;
 	dlg.state = DLG_CONFIRMED;
-	dlg.send_sock = nvg_sr_sock;
+	dlg.send_sock = af ? nvg_ho_socket(af) : nvg_sr_sock;
 
 	set_uac_req(&uac_r, &method, &h, NULL, &dlg, TMCB_LOCAL_COMPLETED, nvg_sr_cb, NULL);
 	nvg_sr->state = NVG_SR_SENDING;
 	nvg_sr->last_sent = now;
+	nvg_ho_advertise_begin();
 	rc = nvg_tmb.t_request_within(&uac_r);
+	nvg_ho_advertise_end();
 	nvg_sr->cseq = dlg.loc_seq.value; /* incremented by tm */
 	nvg_sr->sent++;
 	if(rc < 0) {
@@ -261,6 +285,23 @@ static int nvg_sr_send(time_t now)
 		return -1;
 	}
 	return 0;
+}
+
+/* the egress watcher: the handoff REGISTER, now */
+int nvg_selfreg_send_sync(void)
+{
+	int rc;
+	if(!nvg_sr)
+		return -1;
+	lock_get(&nvg_sr->lock);
+	rc = nvg_sr_send(time(NULL));
+	lock_release(&nvg_sr->lock);
+	return rc;
+}
+
+struct socket_info *nvg_selfreg_socket(void)
+{
+	return nvg_sr_sock;
 }
 
 void nvg_selfreg_timer(time_t now)
@@ -275,7 +316,9 @@ void nvg_selfreg_timer(time_t now)
 	}
 	if(nvg_sr->now_requested || now >= nvg_sr->next_at) {
 		nvg_sr->now_requested = 0;
+		lock_get(&nvg_sr->lock);
 		nvg_sr_send(now);
+		lock_release(&nvg_sr->lock);
 	}
 }
 
