@@ -166,10 +166,12 @@ struct module_exports exports = {
 };
 /* clang-format on */
 
-/* ACK and BYE for the URI-list service's own answers (Contact
- * sip:urilist@<this proxy>): ACKs are absorbed, BYEs answered 200 (the
- * service keeps no session; see README "What it does not do"). Returns 0
- * to stop processing of the request, 1 to continue. */
+/* BYE for the URI-list service's own answers (Contact sip:urilist@<this
+ * proxy>): answered 200 (the service keeps no session; see README "What it
+ * does not do"). An ACK is left to the script: its t_check_trans() matches
+ * it to the INVITE transaction answered here, which stops tm retransmitting
+ * the 200 (absorbing it here, before tm saw it, kept the 200 going).
+ * Returns 0 to stop processing of the request, 1 to continue. */
 static int ul_pre_script_cb(sip_msg_t *msg, unsigned int flags, void *param)
 {
 	static const str ok = str_init("OK");
@@ -177,8 +179,7 @@ static int ul_pre_script_cb(sip_msg_t *msg, unsigned int flags, void *param)
 
 	if(msg->first_line.type != SIP_REQUEST)
 		return 1;
-	if(msg->first_line.u.request.method_value != METHOD_ACK
-			&& msg->first_line.u.request.method_value != METHOD_BYE)
+	if(msg->first_line.u.request.method_value != METHOD_BYE)
 		return 1;
 	if(parse_sip_msg_uri(msg) < 0)
 		return 1;
@@ -191,12 +192,8 @@ static int ul_pre_script_cb(sip_msg_t *msg, unsigned int flags, void *param)
 		return 1;
 	if(parse_headers(msg, HDR_TO_F, 0) < 0 || !msg->to || get_to(msg)->tag_value.len == 0)
 		return 1;
-	if(msg->first_line.u.request.method_value == METHOD_BYE) {
-		LM_DBG("BYE for the URI-list focus answered 200\n");
-		ul_slb.freply(msg, 200, (str *)&ok);
-	} else {
-		LM_DBG("ACK for a URI-list answer absorbed\n");
-	}
+	LM_DBG("BYE for the URI-list focus answered 200\n");
+	ul_slb.freply(msg, 200, (str *)&ok);
 	return 0;
 }
 

@@ -118,7 +118,14 @@ RUNDIR3="$(sed -n 's/.*(run dir \(.*\))$/\1/p' "$H_DIR/demo3.out" | head -1)"
 [ -n "$RUNDIR3" ] || h_fail "no run dir in the demo's first line"
 kill -TERM "$DPID"
 rc=0; wait "$DPID" || rc=$?
-[ "$rc" != 0 ] || h_fail "a demo stopped with TERM exited 0"
+# bash runs the TERM trap once the command in the foreground returns; on a
+# loaded machine (CI once) the signal was seen only after the run had ended
+# and the demo exited 0 having finished normally: what must hold either
+# way is that it stops and leaves nothing behind
+if [ "$rc" = 0 ]; then
+    grep -q "stopping every daemon" "$H_DIR/demo3.out" || h_fail "a demo stopped with TERM exited 0 without cleaning up"
+    h_log "note: the TERM took effect only at the end of the run (exit 0)"
+fi
 sleep 1
 l="$(leftovers "$RUNDIR3")" && h_fail "left behind by the stopped demo: $l"
 [ ! -e "$H_BUILD/.demo.lock" ] || h_fail "the stopped demo's lock is still there"
