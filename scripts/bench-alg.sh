@@ -49,31 +49,20 @@ done
 
 SENEMO_TEST_STATE="${SENEMO_TEST_STATE:-$H_BUILD/bench/state}"
 h_init bench_alg
+source "$H_ROOT/tests/lib/alg_home.sh"
 OUT="$H_BUILD/bench/alg.json"
 mkdir -p "$H_BUILD/bench"
 SRTP="$H_BUILD/tools/senemo-srtp"
-NGC="$H_BUILD/tools/senemo-ng"
-[ -x "$SRTP" ] && [ -x "$NGC" ] || h_fail "build first: $SRTP and $NGC are needed"
+[ -x "$SRTP" ] || h_fail "build first: $SRTP is needed"
 source "$H_ROOT/cfg/rtpengine/alg-ng.sh"
 D="$H_DIR"
 
-# ---- topology, rtpengine ------------------------------------------------------------
-INTRA="$(h_netns intra)" || exit 1
-ALG="$(h_netns alg)" || exit 1
-INET="$(h_netns inet)" || exit 1
-h_veth "$INTRA" cn0 198.18.10.2/24 "$ALG" in0 198.18.10.1/24
-h_veth "$ALG" ex0 198.18.20.1/24 "$INET" mn0 198.18.20.2/24
-CN=198.18.10.2; ALG_IN=198.18.10.1; ALG_EX=198.18.20.1; MN=198.18.20.2
-NG="$(h_port)"
-H_NS="$ALG" h_start rtpengine rtpengine --foreground --log-stderr \
-    --config-file="$H_ROOT/cfg/rtpengine/rtpengine.conf" --config-section=senemo \
-    --interface="internal/$ALG_IN" --interface="external/$ALG_EX" \
-    --listen-ng="127.0.0.1:$NG" --port-min=30000 --port-max=39999 \
-    --delete-delay=0 --log-level=5 --timeout=3600 --pidfile="$D/rtpengine.pid"
+# ---- topology, rtpengine (tests/lib/alg_home.sh) -------------------------------------
+alg_topology
+ALG="$HOME_NS"
+ALG_RTP_LOG_LEVEL=5 alg_rtpengine 30000 39999 --timeout=3600
 # (--timeout: the configuration's 60 s media timeout would tear down calls that
 # wait idle between rounds)
-ngc() { ip netns exec "$ALG" "$NGC" 127.0.0.1 "$NG" "$1"; }
-h_wait_for 15 ngc 'd7:command4:pinge' || h_fail "rtpengine does not answer ng"
 h_wait_for 5 test -s "$D/rtpengine.pid" || h_fail "no rtpengine pid file"
 RPID="$(cat "$D/rtpengine.pid")"
 [ "$(cat "/proc/$RPID/comm" 2>/dev/null)" = rtpengine ] || h_fail "pid $RPID is not rtpengine"

@@ -21,59 +21,26 @@
 source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/../lib/netns.sh"
 h_init alg_interop
+source "$(dirname "$0")/../lib/alg_home.sh"
 export LC_ALL=C
 
 SRTP="$H_BUILD/tools/senemo-srtp"
-NGC="$H_BUILD/tools/senemo-ng"
 SCEN="$H_ROOT/sipp-scenarios"
 command -v baresip >/dev/null || h_fail "baresip missing (Debian package baresip-core; ./senemo setup installs it)"
 [ -f /usr/lib/baresip/modules/srtp.so ] || h_fail "baresip's srtp module missing (baresip-core)"
 command -v tshark >/dev/null || h_fail "tshark missing"
-[ -x "$SRTP" ] && [ -x "$NGC" ] || h_fail "build first (senemo-srtp, senemo-ng)"
+[ -x "$SRTP" ] || h_fail "build first (senemo-srtp)"
 D="$H_DIR"
-DOM=vpn.example.com
-CN=198.18.10.2 ALG_IN=198.18.10.1 ALG_EX=198.18.20.1 MN=198.18.20.2
-P2=5070 P1=5060 CTRL=4444
+CTRL=4444
+alg_home_up 30400 30499
 
-INTRA="$(h_netns intra)" || exit 1
-HOME_NS="$(h_netns home)" || exit 1
-INET="$(h_netns inet)" || exit 1
-h_veth "$INTRA" cn0 "$CN/24" "$HOME_NS" in0 "$ALG_IN/24"
-h_veth "$HOME_NS" ex0 "$ALG_EX/24" "$INET" mn0 "$MN/24"
-h_route "$INTRA" default "$ALG_IN"
-h_route "$INET" default "$ALG_EX"
-
-NG="$(h_port)"
-H_NS="$HOME_NS" h_start rtpengine rtpengine --foreground --log-stderr \
-    --config-file="$H_ROOT/cfg/rtpengine/rtpengine.conf" --config-section=senemo \
-    --interface="internal/$ALG_IN" --interface="external/$ALG_EX" \
-    --listen-ng="127.0.0.1:$NG" --port-min=30400 --port-max=30499 \
-    --delete-delay=0 --log-level=6 --pidfile="$D/rtpengine.pid"
-ngc() { ip netns exec "$HOME_NS" "$NGC" 127.0.0.1 "$NG" "$1"; }
-h_wait_for 15 ngc 'd7:command4:pinge' || h_fail "rtpengine does not answer ng ping"
-no_sessions() { [ "$(ngc 'd7:command4:liste')" = "d5:callsle6:result2:oke" ]; }
-H_NS="$HOME_NS" h_kamailio proxy2 "$H_ROOT/cfg/kamailio/proxy2.cfg" -A "LISTEN=udp:$ALG_IN:$P2" \
-    -A "RTPENGINE_SOCK=\"udp:127.0.0.1:$NG\"" -A "INTERNET_PEERS=\"$ALG_EX:$P1\"" -A LOG_LEVEL=2
-h_render "$H_ROOT/cfg/kamailio/cdp.xml.in" "$D/p1-cdp.xml" FQDN=p1.$DOM REALM=$DOM \
-    SERVER_HOST=127.0.0.1 SERVER_PORT=3868 ACCEPT_PORT=3869
-H_NS="$HOME_NS" h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" -A "LISTEN=udp:$ALG_EX:$P1" \
-    -A "NEXT_HOP=\"sip:$ALG_IN:$P2\"" -A "CDP_CONFIG=\"$D/p1-cdp.xml\"" -A NO_AUTH -A NO_OVSENSE
-
-sipp_bg() {
-    local ns="$1" name="$2"; shift 2
-    mkdir -p "$D/$name.d"
-    ( cd "$D/$name.d" && exec timeout 150 ip netns exec "$ns" sipp -nostdin "$@" \
-        -trace_err -trace_msg > "$D/$name.log" 2>&1 ) &
-    SIPP_PID=$!
-}
-sipp_wait() { wait "$1" || h_fail "SIPp $2 failed: $(tail -5 "$D/$2.log"; cat "$D/$2.d"/*errors.log 2>/dev/null | tail -20)"; }
 field() { tr ' ' '\n' < "$1" | sed -n "s/^$2=//p"; }
 jget() { grep -o "\"$2\":[^,}]*" "$1" | head -1 | cut -d: -f2- | tr -d '"'; }
 
-sipp_bg "$INTRA" reg -sf "$SCEN/nvg_register_raw.xml" -set domain "$DOM" -set user cn-1 \
+h_sipp_bg "$INTRA" reg -sf "$SCEN/nvg_register_raw.xml" -set domain "$DOM" -set user cn-1 \
     -set contact "<sip:cn-1@$CN:5080>" -set expires 600 -set expect 200 -m 1 -i "$CN" -p 5099 \
     "$ALG_IN:$P2" -timeout 20s
-sipp_wait "$SIPP_PID" reg
+h_sipp_wait "$SIPP_PID" reg
 
 # ---- baresip, configured from scratch --------------------------------------------
 BD="$D/baresip"
@@ -127,7 +94,7 @@ H_NS="$HOME_NS" h_start tshark-ex tshark -n -i ex0 -f "udp portrange 30400-30499
 H_NS="$HOME_NS" h_start tshark-in tshark -n -i in0 -f "udp portrange 30400-30499" -w "$D/in.pcap"
 h_wait_for 10 test -s "$D/ex.pcap" || h_fail "tshark did not start"
 h_wait_for 10 test -s "$D/in.pcap" || h_fail "tshark did not start"
-sipp_bg "$INTRA" cn -sf "$SCEN/alg_uas.xml" -set ip "$CN" -set port 40000 -set proto RTP/AVP \
+h_sipp_bg "$INTRA" cn -sf "$SCEN/alg_uas.xml" -set ip "$CN" -set port 40000 -set proto RTP/AVP \
     -set extra 'a=x-senemo:plain' -set out "$D/cn" -i "$CN" -p 5080 -m 1
 CN_SIPP=$SIPP_PID
 ctl dial "sip:cn-1@$DOM" > "$D/dial.out"
@@ -153,7 +120,7 @@ rx="$(jget "$D/cn-media.json" received)"
 [ "$(jget "$D/cn-media.json" sources)" = "[$ALG_IN:$(field "$D/cn.1" port)]" ] || h_fail "CN media sources: $(cat "$D/cn-media.json")"
 
 ctl hangup "" > "$D/hangup.out"
-sipp_wait "$CN_SIPP" cn
+h_sipp_wait "$CN_SIPP" cn
 h_wait_for 10 no_sessions || h_fail "rtpengine session left after baresip's BYE: $(ngc 'd7:command4:liste')"
 h_stop tshark-ex; h_stop tshark-in
 

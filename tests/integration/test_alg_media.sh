@@ -34,34 +34,31 @@
 source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/../lib/netns.sh"
 h_init alg_media
+source "$(dirname "$0")/../lib/alg_home.sh"
 export LC_ALL=C   # bencode lengths are byte counts
 
 SRTP="$H_BUILD/tools/senemo-srtp"
-NGC="$H_BUILD/tools/senemo-ng"
 [ -x "$SRTP" ] || h_fail "$SRTP missing (build first)"
 [ -x "$NGC" ] || h_fail "$NGC missing (build first)"
 D="$H_DIR"
 
-# ---- topology and rtpengine --------------------------------------------------
-INTRA="$(h_netns intra)" || exit 1
-ALG="$(h_netns alg)" || exit 1
-INET="$(h_netns inet)" || exit 1
-h_veth "$INTRA" cn0 198.18.10.2/24 "$ALG" in0 198.18.10.1/24
-h_veth "$ALG" ex0 198.18.20.1/24 "$INET" mn0 198.18.20.2/24
-CN=198.18.10.2; ALG_IN=198.18.10.1; ALG_EX=198.18.20.1; MN=198.18.20.2; MN2=198.18.20.3
+# ---- topology and rtpengine (tests/lib/alg_home.sh; no Kamailio here) ---------
+alg_topology
+ALG="$HOME_NS"
+MN2=198.18.20.3
 ATT=198.18.20.66     # an address on the Internet side that is not the MN
 ip -n "$INET" addr add "$ATT/24" dev mn0 || h_fail "attacker address"
-
-NG="$(h_port)"
 # the shipped configuration; the test overrides addresses, ports, log level
-H_NS="$ALG" h_start rtpengine rtpengine --foreground --log-stderr \
-    --config-file="$H_ROOT/cfg/rtpengine/rtpengine.conf" --config-section=senemo \
-    --interface="internal/$ALG_IN" --interface="external/$ALG_EX" \
-    --listen-ng="127.0.0.1:$NG" --port-min=30000 --port-max=30199 \
-    --delete-delay=0 --log-level=6 --pidfile="$D/rtpengine.pid"
-ngc() { ip netns exec "$ALG" "$NGC" 127.0.0.1 "$NG" "$1"; }
-h_wait_for 15 ngc 'd7:command4:pinge' || h_fail "rtpengine does not answer ng ping"
-h_pass "rtpengine (userspace, cfg/rtpengine/rtpengine.conf) answers ng in the alg namespace"
+alg_rtpengine 30000 30199
+h_pass "rtpengine (userspace, cfg/rtpengine/rtpengine.conf) answers ng in the home namespace"
+
+# go_when_ready GO N: once the N verifiers of a phase have bound their
+# sockets (files GO.r1..), start them all (a receiver not yet bound would
+# lose the first packets to ICMP port unreachable on a loaded machine)
+go_when_ready() {
+    h_wait_for 10 bash -c "[ \$(ls '$D/$1'.r* 2>/dev/null | wc -l) -ge $2 ]" || h_fail "verifiers of $1 not ready"
+    touch "$D/$1"
+}
 
 # ---- bencode / ng helpers ------------------------------------------------------------
 # the ALG's ng flags (single source: cfg/rtpengine/alg-ng.sh, explained in README.md)
@@ -174,13 +171,13 @@ TAMPER=10,30,50,70,90
 REPLAY=20,60,100
 ERR0="$(rtp_errors "$CALL")"
 vbg "$INTRA" cn run --local "$CN:40000" --remote-sdp "$D/cn-answer.sdp" --count $N --expect $N \
-    --rtcp 25 --go "$D/go1" --duration 20 --linger 800
+    --rtcp 25 --go "$D/go1" --duration 20 --linger 800 --ready "$D/go1.r1"
 P1=$VPID
 vbg "$INET" mn run --local "$MN:50000" --remote-sdp "$D/mn-offer.sdp" --tx-crypto "$MNKEY" \
     --rx-crypto-sdp "$D/mn-offer.sdp" --count $N --expect $N --tamper $TAMPER --replay $REPLAY \
-    --rtcp 25 --go "$D/go1" --duration 20 --linger 800
+    --rtcp 25 --go "$D/go1" --duration 20 --linger 800 --ready "$D/go1.r2"
 P2=$VPID
-sleep 0.3; touch "$D/go1"
+go_when_ready go1 2
 vwait "$P1" cn; vwait "$P2" mn
 # (a) CN -> MN
 expect cn sent $N
@@ -217,18 +214,18 @@ h_pass "(e) 3 replayed valid SRTP packets were forwarded by rtpengine 10.5 and r
 ERR0="$(rtp_errors "$CALL")"
 MNS="--ssrc 0x5e4e4d4f --seq 1000 --ts 80000"
 vbg "$INTRA" cn2 run --local "$CN:40000" --remote-sdp "$D/cn-answer.sdp" --count 100 --expect 100 \
-    --go "$D/go2" --duration 20 --linger 800
+    --go "$D/go2" --duration 20 --linger 800 --ready "$D/go2.r1"
 P1=$VPID
 vbg "$INET" mn2 run --local "$MN:50000" --remote-sdp "$D/mn-offer.sdp" --tx-crypto "$MNKEY" \
-    --rx-crypto-sdp "$D/mn-offer.sdp" $MNS --count 100 --expect 100 --go "$D/go2" --duration 20 --linger 800
+    --rx-crypto-sdp "$D/mn-offer.sdp" $MNS --count 100 --expect 100 --go "$D/go2" --duration 20 --linger 800 --ready "$D/go2.r2"
 P2=$VPID
 vbg "$INET" att-valid run --local "$ATT:50000" --remote-sdp "$D/mn-offer.sdp" --tx-crypto "$MNKEY" \
-    --ssrc 0x0bad0bad --count 40 --ptime 50 --go "$D/go2" --duration 20 --linger 800
+    --ssrc 0x0bad0bad --count 40 --ptime 50 --go "$D/go2" --duration 20 --linger 800 --ready "$D/go2.r3"
 P3=$VPID
 vbg "$INET" att-bad run --local "$ATT:50002" --remote-sdp "$D/mn-offer.sdp" \
-    --tx-crypto "$("$SRTP" keygen)" --count 40 --ptime 50 --go "$D/go2" --duration 20 --linger 800
+    --tx-crypto "$("$SRTP" keygen)" --count 40 --ptime 50 --go "$D/go2" --duration 20 --linger 800 --ready "$D/go2.r4"
 P4=$VPID
-sleep 0.3; touch "$D/go2"
+go_when_ready go2 4
 vwait "$P1" cn2; vwait "$P2" mn2; vwait "$P3" att-valid; vwait "$P4" att-bad
 expect mn2 valid 100
 clean_rx mn2
@@ -244,12 +241,12 @@ h_pass "(f) 80 packets from $ATT (half with the MN's valid key): none reached th
 
 # ---- (f2) the MN moves: dropped until re-anchored, then both ways again -----------------
 vbg "$INTRA" cn3 run --local "$CN:40000" --remote-sdp "$D/cn-answer.sdp" --count 600 --per-stream \
-    --go "$D/go3" --duration 30 --linger 1000
+    --go "$D/go3" --duration 30 --linger 1000 --ready "$D/go3.r1"
 P1=$VPID
 vbg "$INET" mn3a run --local "$MN:50000" --remote-sdp "$D/mn-offer.sdp" --tx-crypto "$MNKEY" \
-    --rx-crypto-sdp "$D/mn-offer.sdp" $MNS --first 200 --count 50 --go "$D/go3" --duration 10 --linger 0
+    --rx-crypto-sdp "$D/mn-offer.sdp" $MNS --first 200 --count 50 --go "$D/go3" --duration 10 --linger 0 --ready "$D/go3.r2"
 P2=$VPID
-sleep 0.3; touch "$D/go3"
+go_when_ready go3 2
 vwait "$P2" mn3a
 h_addr_change "$INET" mn0 "$MN/24" "$MN2/24"
 T_MOVE="$(date +%s%3N)"
@@ -306,12 +303,12 @@ suites="$(grep -o '"suite":"[A-Z0-9_]*"' "$D/mn2-answer.json" | cut -d'"' -f4 | 
 [ "$suites" = "AES_CM_128_HMAC_SHA1_80 " ] || h_fail "answer to an AES-256-first offer chose '$suites'"
 expect mn2-answer crypto_bad 0
 vbg "$INTRA" c2cn run --local "$CN:40010" --remote-sdp "$D/cn2-offer.sdp" --count 50 --expect 50 \
-    --go "$D/go4" --duration 20 --linger 800
+    --go "$D/go4" --duration 20 --linger 800 --ready "$D/go4.r1"
 P1=$VPID
 vrun "$INET" c2mn run --local "$MN2:50010" --remote-sdp "$D/mn2-answer.sdp" --tx-crypto "$MNKEY2" \
-    --rx-crypto-sdp "$D/mn2-answer.sdp" --count 50 --expect 50 --go "$D/go4" --duration 20 --linger 800 &
+    --rx-crypto-sdp "$D/mn2-answer.sdp" --count 50 --expect 50 --go "$D/go4" --duration 20 --linger 800 --ready "$D/go4.r2" &
 P2=$!
-sleep 0.3; touch "$D/go4"
+go_when_ready go4 2
 vwait "$P1" c2cn; wait "$P2" || h_fail "c2mn: $(cat "$D/c2mn.err")"
 expect c2cn valid 50; clean_rx c2cn
 expect c2mn valid 50; clean_rx c2mn

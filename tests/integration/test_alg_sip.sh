@@ -50,68 +50,23 @@
 source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/../lib/netns.sh"
 h_init alg_sip
+source "$(dirname "$0")/../lib/alg_home.sh"
 export LC_ALL=C
 
 SRTP="$H_BUILD/tools/senemo-srtp"
-NGC="$H_BUILD/tools/senemo-ng"
 SCEN="$H_ROOT/sipp-scenarios"
 [ -x "$SRTP" ] || h_fail "$SRTP missing (build first)"
 [ -x "$NGC" ] || h_fail "$NGC missing (build first)"
 D="$H_DIR"
-DOM=vpn.example.com
-CN=198.18.10.2 CN2=198.18.10.3 ALG_IN=198.18.10.1 ALG_EX=198.18.20.1 MN=198.18.20.2
-P2=5070 P1=5060
-
-# ---- topology --------------------------------------------------------------------
-INTRA="$(h_netns intra)" || exit 1
-HOME_NS="$(h_netns home)" || exit 1
-INET="$(h_netns inet)" || exit 1
-h_veth "$INTRA" cn0 "$CN/24" "$HOME_NS" in0 "$ALG_IN/24"
-h_veth "$HOME_NS" ex0 "$ALG_EX/24" "$INET" mn0 "$MN/24"
+CN2=198.18.10.3
+alg_home_up 30200 30399 -A REG_MIN_EXPIRES=1
 ip -n "$INTRA" addr add "$CN2/24" dev cn0 || h_fail "second CN address"
-h_route "$INTRA" default "$ALG_IN"
-h_route "$INET" default "$ALG_EX"
-
-# ---- daemons ---------------------------------------------------------------------
-NG="$(h_port)"
-H_NS="$HOME_NS" h_start rtpengine rtpengine --foreground --log-stderr \
-    --config-file="$H_ROOT/cfg/rtpengine/rtpengine.conf" --config-section=senemo \
-    --interface="internal/$ALG_IN" --interface="external/$ALG_EX" \
-    --listen-ng="127.0.0.1:$NG" --port-min=30200 --port-max=30399 \
-    --delete-delay=0 --log-level=6 --pidfile="$D/rtpengine.pid"
-ngc() { ip netns exec "$HOME_NS" "$NGC" 127.0.0.1 "$NG" "$1"; }
-h_wait_for 15 ngc 'd7:command4:pinge' || h_fail "rtpengine does not answer ng ping"
-bs() { printf '%d:%s' "${#1}" "$1"; }
-ng_list() { ngc 'd7:command4:liste'; }
-ng_query() { ngc "d7:command5:query7:call-id$(bs "$1")e"; }
-no_sessions() { [ "$(ng_list)" = "d5:callsle6:result2:oke" ]; }
-has_session() { [[ "$(ng_query "$1")" == *6:result2:ok* ]]; }
-
-P2_ARGS=(-A "LISTEN=udp:$ALG_IN:$P2" -A "RTPENGINE_SOCK=\"udp:127.0.0.1:$NG\""
-    -A "INTERNET_PEERS=\"$ALG_EX:$P1\"" -A REG_MIN_EXPIRES=1 -A LOG_LEVEL=2)
-H_NS="$HOME_NS" h_kamailio proxy2 "$H_ROOT/cfg/kamailio/proxy2.cfg" "${P2_ARGS[@]}"
-h_render "$H_ROOT/cfg/kamailio/cdp.xml.in" "$D/p1-cdp.xml" FQDN=p1.$DOM REALM=$DOM \
-    SERVER_HOST=127.0.0.1 SERVER_PORT=3868 ACCEPT_PORT=3869
-H_NS="$HOME_NS" h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" -A "LISTEN=udp:$ALG_EX:$P1" \
-    -A "NEXT_HOP=\"sip:$ALG_IN:$P2\"" -A "CDP_CONFIG=\"$D/p1-cdp.xml\"" -A NO_AUTH -A NO_OVSENSE
 h_pass "rtpengine (cfg/rtpengine/rtpengine.conf), Proxy 2 (INTERNET_PEERS=$ALG_EX:$P1), Proxy 1 up"
 
 # ---- helpers -----------------------------------------------------------------------
-# sipp_bg NS NAME args... : SIPp in the background, pid in SIPP_PID
-sipp_bg() {
-    local ns="$1" name="$2"; shift 2
-    mkdir -p "$D/$name.d"
-    ( cd "$D/$name.d" && exec timeout 150 ip netns exec "$ns" sipp -nostdin "$@" \
-        -trace_err -trace_msg > "$D/$name.log" 2>&1 ) &
-    SIPP_PID=$!
-}
-sipp_wait() {
-    wait "$1" || h_fail "SIPp $2 failed: $(tail -5 "$D/$2.log"; cat "$D/$2.d"/*errors.log 2>/dev/null | tail -20)"
-}
-sipp_fg() { local ns="$1" name="$2"; shift 2; sipp_bg "$ns" "$name" "$@"; sipp_wait "$SIPP_PID" "$name"; }
 # register USER CONTACT (straight to the registrar)
 register() {
-    sipp_fg "$INTRA" "reg-$1" -sf "$SCEN/nvg_register_raw.xml" -set domain "$DOM" -set user "$1" \
+    h_sipp_fg "$INTRA" "reg-$1" -sf "$SCEN/nvg_register_raw.xml" -set domain "$DOM" -set user "$1" \
         -set contact "$2" -set expires 600 -set expect 200 -m 1 -i "$CN" -p 5099 "$ALG_IN:$P2" \
         -timeout 20s
 }
@@ -162,10 +117,10 @@ MNKEY="$("$SRTP" keygen AES_CM_128_HMAC_SHA1_80)" || h_fail keygen
 MNKEY2="$("$SRTP" keygen AES_CM_128_HMAC_SHA1_80)" || h_fail keygen
 
 # ==== A: MN -> CN through Proxy 1 =========================================================
-sipp_bg "$INTRA" a-cn -sf "$SCEN/alg_uas.xml" -set ip "$CN" -set port 40000 -set proto RTP/AVP \
+h_sipp_bg "$INTRA" a-cn -sf "$SCEN/alg_uas.xml" -set ip "$CN" -set port 40000 -set proto RTP/AVP \
     -set extra 'a=x-senemo:plain' -set out "$D/a-cn" -i "$CN" -p 5080 -m 1
 A_CN=$SIPP_PID
-sipp_bg "$INET" a-mn -sf "$SCEN/alg_uac_call.xml" -set domain "$DOM" -set callee cn-1 -set caller mn-1 \
+h_sipp_bg "$INET" a-mn -sf "$SCEN/alg_uac_call.xml" -set domain "$DOM" -set callee cn-1 -set caller mn-1 \
     -set ip "$MN" -set port 50000 -set proto RTP/SAVP -set extra "a=crypto:1 $MNKEY" -set hdr 'X-None: 1' \
     -set out "$D/a-mn" -cid_str alg-call-a -m 1 -i "$MN" -p 5062 "$ALG_EX:$P1"
 A_MN=$SIPP_PID
@@ -196,12 +151,15 @@ h_pass "A: \$dlg_vars mn_tag=$mn_tag cn_tag=$cn_tag mn_sdp (MN's, as received) c
 N=100
 MNRX="$(field "$D/a-mn.1" suite) inline:$(field "$D/a-mn.1" key)"
 vbg "$INTRA" a-cn-m run --local "$CN:40000" --remote "$ALG_IN:$(field "$D/a-cn.1" port)" --count $N --expect $N \
-    --go "$D/go-a1" --duration 20 --linger 800
+    --go "$D/go-a1" --duration 20 --linger 800 --ready "$D/ready-a1c"
 V1=$VPID
 vbg "$INET" a-mn-m run --local "$MN:50000" --remote "$ALG_EX:$(field "$D/a-mn.1" port)" --tx-crypto "$MNKEY" \
-    --rx-crypto "$MNRX" --count $N --expect $N --go "$D/go-a1" --duration 20 --linger 800
+    --rx-crypto "$MNRX" --count $N --expect $N --go "$D/go-a1" --duration 20 --linger 800 --ready "$D/ready-a1m"
 V2=$VPID
-sleep 0.3; touch "$D/go-a1"
+# both ends bound before either sends (a receiver not yet bound loses the
+# first packets to ICMP port unreachable on a loaded machine)
+h_wait_for 10 test -e "$D/ready-a1c" -a -e "$D/ready-a1m" || h_fail "verifiers not ready"
+touch "$D/go-a1"
 vwait "$V1" a-cn-m; vwait "$V2" a-mn-m
 expect a-mn-m valid $N; clean_rx a-mn-m
 expect a-cn-m valid $N; clean_rx a-cn-m
@@ -212,13 +170,13 @@ h_pass "A: media: $N SRTP packets at the MN decrypt with the key of the ALG's SD
 # a re-INVITE from the MN while media flows
 N=150
 vbg "$INTRA" a-cn-r run --local "$CN:40000" --remote "$ALG_IN:$(field "$D/a-cn.1" port)" --count $N --expect $N \
-    --go "$D/go-a2" --duration 30 --linger 800
+    --go "$D/go-a2" --duration 30 --linger 800 --ready "$D/ready-a2c"
 V1=$VPID
 vbg "$INET" a-mn-r run --local "$MN:50000" --remote "$ALG_EX:$(field "$D/a-mn.1" port)" --tx-crypto "$MNKEY" \
     --rx-crypto "$MNRX" --count $N --expect $N --go "$D/go-a2" --duration 30 --linger 800 \
     --ready "$D/ready-a2"
 V2=$VPID
-h_wait_for 10 test -e "$D/ready-a2" || h_fail "verifier not ready"
+h_wait_for 10 test -e "$D/ready-a2" -a -e "$D/ready-a2c" || h_fail "verifiers not ready"
 touch "$D/go-a2"; sleep 0.5
 info "$INET" alg-call-a "$MN:5062"
 wait_file "$D/a-mn.2"; wait_file "$D/a-cn.2"
@@ -240,16 +198,16 @@ grep -q "o=ua 1 2 IN IP4 $MN" "$D/a-dlg2.txt" || h_fail "A: mn_sdp not updated b
 grep -q "o=ua 2 2 IN IP4 $CN" "$D/a-dlg2.txt" || h_fail "A: cn_sdp not updated by the re-INVITE's answer"
 h_pass "A: re-INVITE during media: same ALG ports and key on both sides, CN->MN $N/$N, MN->CN $((N - a_lost))/$N packets, \$dlg_vars updated (SDP version 2)"
 info "$INET" alg-call-a "$MN:5062"
-sipp_wait "$A_MN" a-mn; sipp_wait "$A_CN" a-cn
+h_sipp_wait "$A_MN" a-mn; h_sipp_wait "$A_CN" a-cn
 h_wait_for 10 no_sessions || h_fail "A: rtpengine session left after BYE: $(ng_list)"
 dlg_dump alg-call-a | grep -qE "state: [1-4]$" && h_fail "A: dialog not ended by the BYE: $(dlg_dump alg-call-a)"
 h_pass "A: BYE -> the rtpengine session and the dialog are gone"
 
 # ==== B: CN -> MN through nvg_resolve =======================================================
-sipp_bg "$INET" b-mn -sf "$SCEN/alg_uas.xml" -set ip "$MN" -set port 50010 -set proto RTP/SAVP \
+h_sipp_bg "$INET" b-mn -sf "$SCEN/alg_uas.xml" -set ip "$MN" -set port 50010 -set proto RTP/SAVP \
     -set extra "a=crypto:1 $MNKEY2" -set out "$D/b-mn" -i "$MN" -p 5062 -m 1
 B_MN=$SIPP_PID
-sipp_bg "$INTRA" b-cn -sf "$SCEN/alg_uac_call.xml" -set domain "$DOM" -set callee mn-1 -set caller cn-1 \
+h_sipp_bg "$INTRA" b-cn -sf "$SCEN/alg_uac_call.xml" -set domain "$DOM" -set callee mn-1 -set caller cn-1 \
     -set ip "$CN" -set port 40010 -set proto RTP/AVP -set extra 'a=x-senemo:plain' -set hdr 'X-None: 1' \
     -set out "$D/b-cn" -cid_str alg-call-b -m 1 -i "$CN" -p 5081 "$ALG_IN:$P2"
 B_CN=$SIPP_PID
@@ -271,13 +229,14 @@ grep -qF "m=audio $(field "$D/b-cn.1" port) RTP/AVP" "$D/b-dlg.txt" || h_fail "B
 h_pass "B: CN->MN via nvg_resolve: the MN was offered RTP/SAVP with AES_CM_128_HMAC_SHA1_80 and _32 only; \$dlg_var(nvg)=sip:nvg-7@$DOM, mn/cn tags, mn_sdp, cn_view"
 N=100
 vbg "$INTRA" b-cn-m run --local "$CN:40010" --remote "$ALG_IN:$(field "$D/b-cn.1" port)" --count $N --expect $N \
-    --go "$D/go-b" --duration 20 --linger 800
+    --go "$D/go-b" --duration 20 --linger 800 --ready "$D/ready-b1"
 V1=$VPID
 vbg "$INET" b-mn-m run --local "$MN:50010" --remote "$ALG_EX:$(field "$D/b-mn.1" port)" --tx-crypto "$MNKEY2" \
     --rx-crypto "$(field "$D/b-mn.1" suite) inline:$(field "$D/b-mn.1" key)" --count $N --expect $N \
-    --go "$D/go-b" --duration 20 --linger 800
+    --go "$D/go-b" --duration 20 --linger 800 --ready "$D/ready-b2"
 V2=$VPID
-sleep 0.3; touch "$D/go-b"
+h_wait_for 10 test -e "$D/ready-b1" -a -e "$D/ready-b2" || h_fail "verifiers not ready"
+touch "$D/go-b"
 vwait "$V1" b-cn-m; vwait "$V2" b-mn-m
 expect b-mn-m valid $N; clean_rx b-mn-m
 expect b-cn-m valid $N; clean_rx b-cn-m
@@ -287,13 +246,13 @@ wait_file "$D/b-cn.2"; wait_file "$D/b-mn.2"
 [ "$(cat "$D/b-mn.2")" = "$(cat "$D/b-mn.1")" ] || h_fail "B: the CN's re-INVITE changed the MN's view: $(cat "$D/b-mn.1") -> $(cat "$D/b-mn.2")"
 [ "$(field "$D/b-cn.2" port)" = "$(field "$D/b-cn.1" port)" ] || h_fail "B: the CN's re-INVITE moved its ALG port"
 info "$INTRA" alg-call-b "$CN:5081"
-sipp_wait "$B_CN" b-cn; sipp_wait "$B_MN" b-mn
+h_sipp_wait "$B_CN" b-cn; h_sipp_wait "$B_MN" b-mn
 h_wait_for 10 no_sessions || h_fail "B: rtpengine session left after BYE: $(ng_list)"
 h_pass "B: re-INVITE from the CN keeps the MN's port and key; BYE from the CN -> no session"
 
 # ==== C: offers from outside the ALG cannot carry ===========================================
 reject() {  # NAME PROTO EXTRA EXPECTED-WARNING
-    sipp_fg "$INET" "c-$1" -sf "$SCEN/alg_uac_short.xml" -set extra2 'a=x-senemo:none' -set mode reject -set domain "$DOM" -set callee cn-1 \
+    h_sipp_fg "$INET" "c-$1" -sf "$SCEN/alg_uac_short.xml" -set extra2 'a=x-senemo:none' -set mode reject -set domain "$DOM" -set callee cn-1 \
         -set caller mn-1 -set ip "$MN" -set port 50020 -set proto "$2" -set extra "$3" -set hdr 'X-None: 1' \
         -set out "$D/c-$1" -cid_str "alg-call-c-$1" -m 1 -i "$MN" -p 5062 "$ALG_EX:$P1" -timeout 30s
     wait_file "$D/c-$1.final"
@@ -313,12 +272,12 @@ reject plain RTP/AVP 'a=x-senemo:plain' 'SRTP required on the Internet leg: offe
 h_pass "C: AES-256-only offer and plain RTP/AVP offer from outside -> 488 with their Warnings, no session"
 
 # ==== D: a call the CN refuses (486) ============================================================
-sipp_bg "$INTRA" d-cn -sf "$SCEN/alg_uas_busy.xml" -set out "$D/d-cn" -i "$CN" -p 5080 -m 1
+h_sipp_bg "$INTRA" d-cn -sf "$SCEN/alg_uas_busy.xml" -set out "$D/d-cn" -i "$CN" -p 5080 -m 1
 D_CN=$SIPP_PID
-sipp_fg "$INET" d-mn -sf "$SCEN/alg_uac_short.xml" -set extra2 'a=x-senemo:none' -set mode reject -set domain "$DOM" -set callee cn-1 \
+h_sipp_fg "$INET" d-mn -sf "$SCEN/alg_uac_short.xml" -set extra2 'a=x-senemo:none' -set mode reject -set domain "$DOM" -set callee cn-1 \
     -set caller mn-1 -set ip "$MN" -set port 50030 -set proto RTP/SAVP -set extra "a=crypto:1 $MNKEY" \
     -set hdr 'X-None: 1' -set out "$D/d-mn" -cid_str alg-call-d -m 1 -i "$MN" -p 5062 "$ALG_EX:$P1" -timeout 30s
-sipp_wait "$D_CN" d-cn
+h_sipp_wait "$D_CN" d-cn
 grep -q '^code=486' "$D/d-mn.final" || h_fail "D: $(cat "$D/d-mn.final")"
 [ "$(field "$D/d-cn.1" ip)" = "$ALG_IN" ] || h_fail "D: the INVITE reached the CN without anchoring: $(cat "$D/d-cn.1")"
 h_wait_for 10 no_sessions || h_fail "D: rtpengine session left after 486: $(ng_list)"
@@ -326,9 +285,9 @@ grep -q "ALG: alg-call-d: rtpengine session deleted" "$D/proxy2.log" || h_fail "
 h_pass "D: the CN answers 486 -> the session made for the offer is deleted, none left"
 
 # ==== E: CANCEL; the MN behind nvg-7 by its Record-Route ==========================================
-sipp_bg "$INTRA" e-cn -sf "$SCEN/alg_uas_ring.xml" -set out "$D/e-cn" -i "$CN" -p 5080 -m 1
+h_sipp_bg "$INTRA" e-cn -sf "$SCEN/alg_uas_ring.xml" -set out "$D/e-cn" -i "$CN" -p 5080 -m 1
 E_CN=$SIPP_PID
-sipp_bg "$INET" e-mn -sf "$SCEN/alg_uac_short.xml" -set extra2 'a=x-senemo:none' -set mode cancel -set domain "$DOM" -set callee cn-1 \
+h_sipp_bg "$INET" e-mn -sf "$SCEN/alg_uac_short.xml" -set extra2 'a=x-senemo:none' -set mode cancel -set domain "$DOM" -set callee cn-1 \
     -set caller mn-1 -set ip "$MN" -set port 50040 -set proto RTP/SAVP -set extra "a=crypto:1 $MNKEY" \
     -set extra2 "a=key-mgmt:mikey $MIKEY" \
     -set hdr "Record-Route: <sip:nvg-7.$DOM;r2=on;lr>, <sip:$MN:5062;r2=on;lr>" -set out "$D/e-mn" \
@@ -341,15 +300,15 @@ grep -aq "^m=audio $(field "$D/e-cn.1" port) RTP/AVP" "$D/e-cn.d"/*_messages.log
 h_wait_for 5 test -n "$(dlgvar alg-call-e nvg)"
 [ "$(dlgvar alg-call-e nvg)" = "sip:nvg-7@$DOM" ] || h_fail "E: nvg from the Record-Route = '$(dlgvar alg-call-e nvg)': $(dlg_dump alg-call-e)"
 info "$INET" alg-call-e "$MN:5062"
-sipp_wait "$E_MN" e-mn; sipp_wait "$E_CN" e-cn
+h_sipp_wait "$E_MN" e-mn; h_sipp_wait "$E_CN" e-cn
 h_wait_for 10 no_sessions || h_fail "E: rtpengine session left after CANCEL: $(ng_list)"
 h_pass "E: SDES+MIKEY offer: a=key-mgmt removed, SDES used; ringing call anchored (\$dlg_var(nvg)=sip:nvg-7@$DOM from the NVG's Record-Route); CANCEL -> 487 -> no session"
 
 # ==== F: intranet-only call ========================================================================
-sipp_bg "$INTRA" f-cn2 -sf "$SCEN/alg_uas.xml" -set ip "$CN2" -set port 40030 -set proto RTP/AVP \
+h_sipp_bg "$INTRA" f-cn2 -sf "$SCEN/alg_uas.xml" -set ip "$CN2" -set port 40030 -set proto RTP/AVP \
     -set extra 'a=x-senemo:plain' -set out "$D/f-cn2" -i "$CN2" -p 5082 -m 1
 F_CN2=$SIPP_PID
-sipp_bg "$INTRA" f-cn -sf "$SCEN/alg_uac_call.xml" -set domain "$DOM" -set callee cn-2 -set caller cn-1 \
+h_sipp_bg "$INTRA" f-cn -sf "$SCEN/alg_uac_call.xml" -set domain "$DOM" -set callee cn-2 -set caller cn-1 \
     -set ip "$CN" -set port 40020 -set proto RTP/AVP -set extra 'a=x-senemo:plain' -set hdr 'X-None: 1' \
     -set out "$D/f-cn" -cid_str alg-call-f -m 1 -i "$CN" -p 5081 "$ALG_IN:$P2"
 F_CN=$SIPP_PID
@@ -361,16 +320,16 @@ has_session alg-call-f && h_fail "F: an intranet-only call was anchored"
 [ -z "$(dlg_dump alg-call-f)" ] || h_fail "F: dialog state kept for an intranet-only call"
 info "$INTRA" alg-call-f "$CN:5081"; wait_file "$D/f-cn2.2"
 info "$INTRA" alg-call-f "$CN:5081"
-sipp_wait "$F_CN" f-cn; sipp_wait "$F_CN2" f-cn2
+h_sipp_wait "$F_CN" f-cn; h_sipp_wait "$F_CN2" f-cn2
 grep -q "\[alg-call-f\]: \[control\] Received command '\(offer\|answer\)'" "$D/rtpengine.log" \
     && h_fail "F: rtpengine saw the intranet-only call"
 h_pass "F: intranet-only call (with re-INVITE): SDP end to end unchanged, rtpengine never involved"
 
 # ==== G: outside <-> outside (an MN via Proxy 1 calls mn-1 behind nvg-7) ==============================
-sipp_bg "$INET" g-mn1 -sf "$SCEN/alg_uas.xml" -set ip "$MN" -set port 50060 -set proto RTP/SAVP \
+h_sipp_bg "$INET" g-mn1 -sf "$SCEN/alg_uas.xml" -set ip "$MN" -set port 50060 -set proto RTP/SAVP \
     -set extra "a=crypto:1 $MNKEY2" -set out "$D/g-mn1" -i "$MN" -p 5062 -m 1
 G_MN1=$SIPP_PID
-sipp_bg "$INET" g-mn2 -sf "$SCEN/alg_uac_call.xml" -set domain "$DOM" -set callee mn-1 -set caller mn-2 \
+h_sipp_bg "$INET" g-mn2 -sf "$SCEN/alg_uac_call.xml" -set domain "$DOM" -set callee mn-1 -set caller mn-2 \
     -set ip "$MN" -set port 50050 -set proto RTP/SAVP -set extra "a=crypto:1 $MNKEY" -set hdr 'X-None: 1' \
     -set out "$D/g-mn2" -cid_str alg-call-g -m 1 -i "$MN" -p 5063 "$ALG_EX:$P1"
 G_MN2=$SIPP_PID
@@ -389,15 +348,15 @@ done
     && [[ "$(dlgvar alg-call-g mn_tag)" == *SIPpTag01* ]] || h_fail "G: roles: $(dlg_dump alg-call-g)"
 info "$INET" alg-call-g "$MN:5063"; wait_file "$D/g-mn1.2"
 info "$INET" alg-call-g "$MN:5063"
-sipp_wait "$G_MN2" g-mn2; sipp_wait "$G_MN1" g-mn1
+h_sipp_wait "$G_MN2" g-mn2; h_sipp_wait "$G_MN1" g-mn1
 h_wait_for 10 no_sessions || h_fail "G: session left: $(ng_list)"
 h_pass "G: outside <-> outside: both legs RTP/SAVP AES_CM_128_HMAC_SHA1_80 through the ALG (rtpengine passes the SDES keys end to end); mn-1 behind nvg-7 is the dialog's 'mn'; BYE -> no session"
 
 # ==== J: late offer (INVITE without SDP; offer in the 200, answer in the ACK) ========================
-sipp_bg "$INET" j-mn -sf "$SCEN/alg_uas.xml" -set ip "$MN" -set port 50090 -set proto RTP/SAVP \
+h_sipp_bg "$INET" j-mn -sf "$SCEN/alg_uas.xml" -set ip "$MN" -set port 50090 -set proto RTP/SAVP \
     -set extra "a=crypto:1 $MNKEY2" -set out "$D/j-mn" -i "$MN" -p 5062 -m 1
 J_MN=$SIPP_PID
-sipp_bg "$INTRA" j-cn -sf "$SCEN/alg_uac_short.xml" -set extra2 'a=x-senemo:none' -set mode late \
+h_sipp_bg "$INTRA" j-cn -sf "$SCEN/alg_uac_short.xml" -set extra2 'a=x-senemo:none' -set mode late \
     -set domain "$DOM" -set callee mn-1 -set caller cn-1 -set ip "$CN" -set port 40090 -set proto RTP/AVP \
     -set extra 'a=x-senemo:plain' -set hdr 'X-None: 1' -set out "$D/j-cn" -cid_str alg-call-j -m 1 \
     -i "$CN" -p 5081 "$ALG_IN:$P2"
@@ -409,31 +368,32 @@ wait_file "$D/j-cn.1"; wait_file "$D/j-mn.ack"
     && [ "$(field "$D/j-mn.ack" suite)" = AES_CM_128_HMAC_SHA1_80 ] || h_fail "J: the MN got the answer as $(cat "$D/j-mn.ack")"
 N=50
 vbg "$INTRA" j-cn-m run --local "$CN:40090" --remote "$ALG_IN:$(field "$D/j-cn.1" port)" --count $N --expect $N \
-    --go "$D/go-j" --duration 20 --linger 800
+    --go "$D/go-j" --duration 20 --linger 800 --ready "$D/ready-j1"
 V1=$VPID
 vbg "$INET" j-mn-m run --local "$MN:50090" --remote "$ALG_EX:$(field "$D/j-mn.ack" port)" --tx-crypto "$MNKEY2" \
     --rx-crypto "$(field "$D/j-mn.ack" suite) inline:$(field "$D/j-mn.ack" key)" --count $N --expect $N \
-    --go "$D/go-j" --duration 20 --linger 800
+    --go "$D/go-j" --duration 20 --linger 800 --ready "$D/ready-j2"
 V2=$VPID
-sleep 0.3; touch "$D/go-j"
+h_wait_for 10 test -e "$D/ready-j1" -a -e "$D/ready-j2" || h_fail "verifiers not ready"
+touch "$D/go-j"
 vwait "$V1" j-cn-m; vwait "$V2" j-mn-m
 expect j-mn-m valid $N; clean_rx j-mn-m
 expect j-cn-m valid $N; clean_rx j-cn-m
 info "$INTRA" alg-call-j "$CN:5081"
-sipp_wait "$J_CN" j-cn; sipp_wait "$J_MN" j-mn
+h_sipp_wait "$J_CN" j-cn; h_sipp_wait "$J_MN" j-mn
 h_wait_for 10 no_sessions || h_fail "J: session left: $(ng_list)"
 h_pass "J: late offer (CN's INVITE without SDP): the MN's offer in the 200 reached the CN as plain RTP/AVP, the CN's answer in the ACK reached the MN as RTP/SAVP with the ALG's key; media both ways; BYE -> no session"
 
 # ==== H: a UA that vanishes: dialog timeout =========================================================
 h_stop proxy2
-H_NS="$HOME_NS" h_kamailio proxy2t "$H_ROOT/cfg/kamailio/proxy2.cfg" "${P2_ARGS[@]}" -A DLG_TIMEOUT=3
+H_NS="$HOME_NS" h_kamailio proxy2t "$H_ROOT/cfg/kamailio/proxy2.cfg" "${ALG_P2_ARGS[@]}" -A DLG_TIMEOUT=3
 h_kamcmd() { local n="$1"; shift; [ "$n" = proxy2 ] && n=proxy2t; kamcmd -s "unix:$H_DIR/$n.ctl" "$@"; }
 register nvg-7 "<sip:nvg-7@$MN:5062>"
 register mn-1 "<sip:mn-1@nvg-7.$DOM;nvgc=00000000000000a1>"
-sipp_bg "$INET" h-mn -sf "$SCEN/alg_uas.xml" -set ip "$MN" -set port 50070 -set proto RTP/SAVP \
+h_sipp_bg "$INET" h-mn -sf "$SCEN/alg_uas.xml" -set ip "$MN" -set port 50070 -set proto RTP/SAVP \
     -set extra "a=crypto:1 $MNKEY2" -set out "$D/h-mn" -i "$MN" -p 5062 -m 1
 H_MN=$SIPP_PID
-sipp_bg "$INTRA" h-cn -sf "$SCEN/alg_uac_short.xml" -set extra2 'a=x-senemo:none' -set mode hold -set domain "$DOM" -set callee mn-1 \
+h_sipp_bg "$INTRA" h-cn -sf "$SCEN/alg_uac_short.xml" -set extra2 'a=x-senemo:none' -set mode hold -set domain "$DOM" -set callee mn-1 \
     -set caller cn-1 -set ip "$CN" -set port 40070 -set proto RTP/AVP -set extra 'a=x-senemo:plain' \
     -set hdr 'X-None: 1' -set out "$D/h-cn" -cid_str alg-call-h -m 1 -i "$CN" -p 5081 "$ALG_IN:$P2"
 H_CN=$SIPP_PID
@@ -444,7 +404,7 @@ has_session alg-call-h || h_fail "H: no session for the call"
 pkill -KILL -P "$H_MN" || h_fail "H: cannot kill the MN's SIPp"
 wait "$H_MN" 2>/dev/null
 # the dialog times out: Proxy 2 sends BYE to both sides; the CN's UA answers it
-sipp_wait "$H_CN" h-cn
+h_sipp_wait "$H_CN" h-cn
 h_wait_for 10 no_sessions || h_fail "H: session left after the dialog timeout: $(ng_list)"
 grep -aq "^BYE sip:cn-1@$CN:5081" "$D/h-cn.d"/*_messages.log || h_fail "H: the CN got no BYE"
 grep -q "ALG: alg-call-h: dialog timed out" "$D/proxy2t.log" && grep -q "ALG: alg-call-h: rtpengine session deleted" "$D/proxy2t.log" \
@@ -456,10 +416,10 @@ h_pass "H: the MN vanished: after DLG_TIMEOUT Proxy 2 sent BYE (the CN got it) a
 h_kamcmd proxy2 ovsense.self_overload 30 120 > /dev/null || h_fail "I: ovsense.self_overload"
 # (the NVG's contact moves to port 5065: Proxy 2 still retransmits H's BYE to the vanished UA at 5062)
 register nvg-7 "<sip:nvg-7@$MN:5065>"
-sipp_bg "$INET" i-mn -sf "$SCEN/alg_uas_busy.xml" -set out "$D/i-mn" -i "$MN" -p 5065 -m 2
+h_sipp_bg "$INET" i-mn -sf "$SCEN/alg_uas_busy.xml" -set out "$D/i-mn" -i "$MN" -p 5065 -m 2
 I_MN=$SIPP_PID
 icall() {  # NAME: a call from the CN with `oc` in its Via, refused 486 by the MN
-    sipp_fg "$INTRA" "$1" -sf "$SCEN/alg_uac_short.xml" -set extra2 'a=x-senemo:none' -set mode reject \
+    h_sipp_fg "$INTRA" "$1" -sf "$SCEN/alg_uac_short.xml" -set extra2 'a=x-senemo:none' -set mode reject \
         -set viap ';oc;oc-algo="loss"' -set domain "$DOM" -set callee mn-1 -set caller cn-1 -set ip "$CN" \
         -set port 40080 -set proto RTP/AVP -set extra 'a=x-senemo:plain' -set hdr 'X-None: 1' -set out "$D/$1" \
         -cid_str "alg-call-$1" -m 1 -i "$CN" -p 5081 "$ALG_IN:$P2" -timeout 30s
@@ -471,7 +431,7 @@ icall i1
 h_wait_for 10 bash -c "kamcmd -s unix:$D/proxy2t.ctl ovsense.status | grep -q 'advertised_oc: 30'" \
     || h_fail "I: Proxy 2 does not advertise 30: $(h_kamcmd proxy2 ovsense.status)"
 icall i2
-sipp_wait "$I_MN" i-mn
+h_sipp_wait "$I_MN" i-mn
 via="$(grep -a -A3 '^SIP/2.0 486' "$D/i2.d"/*_messages.log | grep -a '^Via:' | head -1)"
 [[ "$via" == *";oc=30"* && "$via" == *'oc-algo="loss"'* && "$via" == *"oc-validity="* && "$via" == *"oc-seq="* ]] \
     || h_fail "I: no RFC 7339 feedback in the relayed 486: '$via'"

@@ -220,6 +220,29 @@ h_sipp() {
         -error_file "$H_DIR/$name.err" > "$H_DIR/$name.log" 2>&1 )
 }
 
+# h_sipp_bg NS NAME args... : SIPp inside namespace NS in the background,
+# run from $H_DIR/NAME.d (its -trace_msg/-trace_err files land there),
+# output in $H_DIR/NAME.log, stopped by `timeout` after $H_SIPP_TIMEOUT s
+# (150 unless the test sets it); its pid in SIPP_PID
+h_sipp_bg() {
+    local ns="$1" name="$2"; shift 2
+    mkdir -p "$H_DIR/$name.d"
+    ( cd "$H_DIR/$name.d" && exec timeout "${H_SIPP_TIMEOUT:-150}" ip netns exec "$ns" \
+        sipp -nostdin "$@" -trace_err -trace_msg > "$H_DIR/$name.log" 2>&1 ) &
+    SIPP_PID=$!
+}
+# h_sipp_wait PID NAME [WHAT] : wait for that SIPp; if it failed, print the
+# end of its output and error log and fail the test ("WHAT" or "SIPp NAME
+# failed")
+h_sipp_wait() {
+    wait "$1" && return 0
+    tail -5 "$H_DIR/$2.log" >&2
+    cat "$H_DIR/$2.d"/*errors.log 2>/dev/null | tail -20 >&2
+    h_fail "${3:-SIPp $2 failed} (SIPp $2: $H_DIR/$2.log)"
+}
+# h_sipp_fg NS NAME args... : h_sipp_bg, then h_sipp_wait
+h_sipp_fg() { h_sipp_bg "$@"; h_sipp_wait "$SIPP_PID" "$2"; }
+
 # ---- templates -------------------------------------------------------------
 # h_render TEMPLATE OUT KEY=VALUE... : copy TEMPLATE to OUT replacing @KEY@;
 # fails if a placeholder is left unfilled

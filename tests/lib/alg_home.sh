@@ -1,0 +1,75 @@
+# The SRTP ALG's home network for integration tests (bash): three namespaces,
+# rtpengine from cfg/rtpengine/rtpengine.conf, Proxy 2 (cfg/kamailio/proxy2.cfg)
+# driving it, and Proxy 1 (NO_AUTH: the relay path of the VPN edge).
+# Source after tests/lib/harness.sh and tests/lib/netns.sh, after h_init.
+#
+#   intra ns: CN 198.18.10.2 (more CN addresses: ip -n "$INTRA" addr add)
+#     | 198.18.10.0/24
+#   home ns: Proxy 2 198.18.10.1:5070, rtpengine internal/198.18.10.1
+#            external/198.18.20.1, Proxy 1 198.18.20.1:5060
+#     | 198.18.20.0/24
+#   inet ns: the MN side 198.18.20.2
+#
+#   alg_home_up PORT_MIN PORT_MAX [PROXY2_ARGS...]
+#       builds it all: alg_topology, alg_rtpengine PORT_MIN PORT_MAX,
+#       alg_proxies PROXY2_ARGS...
+#   alg_topology        the three namespaces: sets INTRA HOME_NS INET
+#   alg_rtpengine PORT_MIN PORT_MAX [RTPENGINE_ARGS...]
+#       rtpengine in HOME_NS (media ports PORT_MIN..PORT_MAX, log level
+#       $ALG_RTP_LOG_LEVEL or 6); sets NG (its ng port); answers ng on return
+#   alg_proxies [PROXY2_ARGS...]
+#       Proxy 2 (PROXY2_ARGS: more `-A ...`) and Proxy 1; sets ALG_P2_ARGS:
+#       Proxy 2's arguments (to start it again)
+#   ngc BENCODED        one ng command to that rtpengine, prints the reply
+#   ng_list / ng_query CALL-ID / no_sessions / has_session CALL-ID
+
+DOM=vpn.example.com
+CN=198.18.10.2 ALG_IN=198.18.10.1 ALG_EX=198.18.20.1 MN=198.18.20.2
+P2=5070 P1=5060
+NGC="$H_BUILD/tools/senemo-ng"
+
+ngc() { ip netns exec "$HOME_NS" "$NGC" 127.0.0.1 "$NG" "$1"; }
+_alg_bs() { printf '%d:%s' "${#1}" "$1"; }
+ng_list() { ngc 'd7:command4:liste'; }
+ng_query() { ngc "d7:command5:query7:call-id$(_alg_bs "$1")e"; }
+no_sessions() { [ "$(ng_list)" = "d5:callsle6:result2:oke" ]; }
+has_session() { [[ "$(ng_query "$1")" == *6:result2:ok* ]]; }
+
+alg_topology() {
+    INTRA="$(h_netns intra)" || exit 1
+    HOME_NS="$(h_netns home)" || exit 1
+    INET="$(h_netns inet)" || exit 1
+    h_veth "$INTRA" cn0 "$CN/24" "$HOME_NS" in0 "$ALG_IN/24"
+    h_veth "$HOME_NS" ex0 "$ALG_EX/24" "$INET" mn0 "$MN/24"
+    h_route "$INTRA" default "$ALG_IN"
+    h_route "$INET" default "$ALG_EX"
+}
+
+alg_rtpengine() {
+    local pmin="$1" pmax="$2"; shift 2
+    [ -x "$NGC" ] || h_fail "$NGC missing (build first)"
+    NG="$(h_port)"
+    H_NS="$HOME_NS" h_start rtpengine rtpengine --foreground --log-stderr \
+        --config-file="$H_ROOT/cfg/rtpengine/rtpengine.conf" --config-section=senemo \
+        --interface="internal/$ALG_IN" --interface="external/$ALG_EX" \
+        --listen-ng="127.0.0.1:$NG" --port-min="$pmin" --port-max="$pmax" \
+        --delete-delay=0 --log-level="${ALG_RTP_LOG_LEVEL:-6}" --pidfile="$H_DIR/rtpengine.pid" "$@"
+    h_wait_for 15 ngc 'd7:command4:pinge' || h_fail "rtpengine does not answer ng ping"
+}
+
+alg_proxies() {
+    ALG_P2_ARGS=(-A "LISTEN=udp:$ALG_IN:$P2" -A "RTPENGINE_SOCK=\"udp:127.0.0.1:$NG\""
+        -A "INTERNET_PEERS=\"$ALG_EX:$P1\"" -A LOG_LEVEL=2 "$@")
+    H_NS="$HOME_NS" h_kamailio proxy2 "$H_ROOT/cfg/kamailio/proxy2.cfg" "${ALG_P2_ARGS[@]}"
+    h_render "$H_ROOT/cfg/kamailio/cdp.xml.in" "$H_DIR/p1-cdp.xml" FQDN=p1.$DOM REALM=$DOM \
+        SERVER_HOST=127.0.0.1 SERVER_PORT=3868 ACCEPT_PORT=3869
+    H_NS="$HOME_NS" h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" -A "LISTEN=udp:$ALG_EX:$P1" \
+        -A "NEXT_HOP=\"sip:$ALG_IN:$P2\"" -A "CDP_CONFIG=\"$H_DIR/p1-cdp.xml\"" -A NO_AUTH -A NO_OVSENSE
+}
+
+alg_home_up() {
+    local pmin="$1" pmax="$2"; shift 2
+    alg_topology
+    alg_rtpengine "$pmin" "$pmax"
+    alg_proxies "$@"
+}
