@@ -15,7 +15,8 @@
 #
 #   nvgnet_topology          the namespaces: sets MOB NVG RTR HOM
 #   nvgnet_home N            Diameter, accounts nvg-7 and mn-1..mn-N (secret
-#                            of mn-i: nvgnet_secret i), Proxy 2, Proxy 1;
+#                            of mn-i: nvgnet_secret i), Proxy 2, Proxy 1
+#                            (more -A for it in NVGNET_P1_ARGS); sets
 #                            NVG_ARGS: the NVG's -A list (HOTP, SQLite)
 #   nvgnet_nvg NAME [-A ...] start (or restart) the NVG as NAME; waits for
 #                            its own registration (NVGNET_T_CTL: ms when
@@ -23,6 +24,7 @@
 #   nvgnet_register_mns FROM TO COUNTER NAME  mn-FROM..mn-TO register through
 #                            the NVG with the OTP of COUNTER (SIPp, all 200)
 NVGNET_DOM=vpn.example.com
+NVGNET_P1_ARGS=()
 NVGNET_NVGD=nvg-7.vpn.example.com
 ING=198.18.10.1 INNER=198.18.99.1 EGR=198.18.20.2 HOMEIP=198.18.30.2 MNIP=198.18.10.2
 
@@ -62,7 +64,8 @@ nvgnet_home() {
     H_NS="$HOM" h_kamailio proxy2 "$H_ROOT/cfg/kamailio/proxy2.cfg" -A "LISTEN=udp:$HOMEIP:5070" \
         -A REG_MIN_EXPIRES=1 -A NO_ALG
     H_NS="$HOM" h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" -A "LISTEN=udp:$HOMEIP:5060" \
-        -A "NEXT_HOP=\"sip:$HOMEIP:5070\"" -A "CDP_CONFIG=\"$H_CDP_XML\"" -A NO_OVSENSE
+        -A "NEXT_HOP=\"sip:$HOMEIP:5070\"" -A "CDP_CONFIG=\"$H_CDP_XML\"" -A NO_OVSENSE \
+        "${NVGNET_P1_ARGS[@]}"
     h_wait_for 45 bash -c "kamcmd -s unix:$H_DIR/proxy1.ctl hotp_auth.status | grep -q 'peers_open: 1'" \
         || h_fail "Proxy 1's cdp did not open the Diameter peer"
     NVG_ARGS=(-A "LISTEN=udp:$ING:5060" -A "INNER_LISTEN=udp:$INNER:5060" -A "ADVERTISE_IP=$EGR"
