@@ -1,0 +1,110 @@
+#!/bin/bash
+# SIP over TLS between the NVG and Proxy 1 (issue 9), in the namespaces of
+# tests/lib/nvgnet.sh. Two private CAs (scripts/gen-certs.sh), as a
+# deployment needs them: the home CA signs the home proxies' certificates
+# and is the NVG's only trust anchor; the vehicle CA signs the NVGs'
+# certificates and is Proxy 1's trust anchor for its TLS clients.
+#  1. nvg.cfg -A WITH_TLS (NEXT_HOP sip:<Proxy 1>:5061;transport=tls) and
+#     proxy1.cfg -A WITH_TLS: the NVG registers its own AoR over TLS with its
+#     HOTP credential, MNs register through it, an MN calls a CN and hangs up
+#     (INVITE, ACK, BYE through the NVG and Proxy 1); on the egress link the
+#     NVG -> Proxy 1 traffic is TLS only: no SIP message in clear from the
+#     NVG's egress address;
+#  2. Proxy 1 with a self-signed (untrusted) certificate for its own name:
+#     the NVG fails the handshake (chain verification), Proxy 1 receives no
+#     request;
+#  3. Proxy 1 presenting another vehicle's valid certificate (nvg-9, signed
+#     by the vehicle CA: a vehicle posing as home): the NVG fails the
+#     handshake just the same, Proxy 1 receives no request.
+# Not checked, because Kamailio 5.6 cannot: the host name in Proxy 1's
+# certificate (event_route[tls:connection-out] never runs on tm's send
+# path); a certificate from the home CA for another home host is accepted.
+source "$(dirname "$0")/../lib/harness.sh"
+source "$(dirname "$0")/../lib/netns.sh"
+source "$(dirname "$0")/../lib/nvgnet.sh"
+h_init tls_nvg
+
+SCEN="$H_ROOT/sipp-scenarios"
+DOM=$NVGNET_DOM
+CERTS="$H_DIR/certs"
+for c in tshark dumpcap oathtool; do command -v "$c" >/dev/null || h_fail "$c is needed"; done
+
+gencert() { "$H_ROOT/scripts/gen-certs.sh" "$@" > "$H_DIR/gen-certs.log" 2>&1 || h_fail "gen-certs.sh $*: $(cat "$H_DIR/gen-certs.log")"; }
+gencert --ca-name "SeNEMO home CA" "$CERTS/home" "proxy1.$DOM"
+gencert --ca-name "SeNEMO vehicle CA" "$CERTS/vehicles" "nvg-7.$DOM" "nvg-9.$DOM"
+gencert --self-signed "$CERTS/rogue" "proxy1.$DOM"
+# tlscfg OUT DIR NAME CA: a Kamailio tls.cfg with DIR/NAME's certificate, trusting CA
+tlscfg() { h_render "$H_ROOT/cfg/kamailio/tls.cfg.in" "$1" KEY="$2/$3.key" CERT="$2/$3.pem" CA="$4"; }
+tlscfg "$H_DIR/tls-p1.cfg" "$CERTS/home" "proxy1.$DOM" "$CERTS/vehicles/ca.pem"
+tlscfg "$H_DIR/tls-rogue.cfg" "$CERTS/rogue" "proxy1.$DOM" "$CERTS/vehicles/ca.pem"
+tlscfg "$H_DIR/tls-nvg9.cfg" "$CERTS/vehicles" "nvg-9.$DOM" "$CERTS/vehicles/ca.pem"
+tlscfg "$H_DIR/tls-nvg.cfg" "$CERTS/vehicles" "nvg-7.$DOM" "$CERTS/home/ca.pem"
+h_pass "certificates: home CA (proxy1), vehicle CA (nvg-7, nvg-9), a self-signed proxy1"
+
+nvgnet_topology
+P1TLS=(-A WITH_TLS -A "TLS_LISTEN=tls:$HOMEIP:5061")
+NVGNET_P1_ARGS=("${P1TLS[@]}" -A "TLS_CONFIG=\"$H_DIR/tls-p1.cfg\"")
+nvgnet_home 5
+# NVG_ARGS without its plain NEXT_HOP
+args=(); for a in "${NVG_ARGS[@]}"; do case "$a" in NEXT_HOP=*) unset 'args[-1]' ;; *) args+=("$a") ;; esac; done
+NVG_ARGS=("${args[@]}" -A "NEXT_HOP=\"sip:$HOMEIP:5061;transport=tls\"" -A WITH_TLS
+    -A "TLS_LISTEN=tls:$INNER:5060" -A "TLS_CONFIG=\"$H_DIR/tls-nvg.cfg\"")
+p1_requests() { h_kamcmd "$1" stats.get_statistics core: 2>/dev/null | awk '$1 == "core:rcv_requests" { print $3 }'; }
+
+# ---- 1. registrations and a call over TLS -------------------------------------------------
+h_start_ns "$RTR" cap_egress dumpcap -q -i rveh -f "tcp port 5061 or udp port 5060" -w "$H_DIR/egress.pcap"
+h_wait_for 10 test -s "$H_DIR/egress.pcap" || h_fail "dumpcap did not start"
+nvgnet_nvg nvg
+h_kamcmd proxy2 ul.lookup location nvg-7 | grep -q "Address: sip:nvg-7@$EGR:5060" \
+    || h_fail "the registrar has no binding for the NVG: $(h_kamcmd proxy2 ul.lookup location nvg-7)"
+h_pass "the NVG registered sip:nvg-7@$DOM over TLS to Proxy 1 (HOTP; Proxy 1's chain verified against the home CA, the NVG's against the vehicle CA)"
+
+nvgnet_register_mns 1 5 0 reg0 || h_fail "MN registrations through the NVG over TLS failed (reg0.log)"
+printf 'SEQUENTIAL\ncn-p\n' > "$H_DIR/cn.csv"
+( cd "$H_DIR" && timeout 30 ip netns exec "$HOM" sipp -nostdin -sf "$SCEN/nvg_register.xml" -inf "$H_DIR/cn.csv" \
+    -set domain "$DOM" -set ch "$HOMEIP" -set cp 5082 -m 1 -i "$HOMEIP" -p 5091 "$HOMEIP:5070" \
+    -timeout 20s > "$H_DIR/cn_reg.log" 2>&1 ) || h_fail "CN registration at Proxy 2"
+mkdir -p "$H_DIR/cn.d"
+( cd "$H_DIR/cn.d" && exec timeout 60 ip netns exec "$HOM" sipp -nostdin -sf "$SCEN/handoff_cn_passive.xml" \
+    -i "$HOMEIP" -p 5082 -m 1 -timeout 50s -trace_err > "$H_DIR/cn.log" 2>&1 ) &
+CN_PID=$!
+sleep 0.5
+printf 'SEQUENTIAL\nmn-1;%s;cn-p\n' "$(oathtool --hotp -c 1 "$(nvgnet_secret 1)")" > "$H_DIR/call.csv"
+( cd "$H_DIR" && timeout 60 ip netns exec "$MOB" sipp -nostdin -sf "$SCEN/tls_mn_uac.xml" -inf "$H_DIR/call.csv" \
+    -set domain "$DOM" -m 1 -i "$MNIP" -p 5063 -mp 40000 "$ING:5060" -timeout 40s -trace_err \
+    > "$H_DIR/call.log" 2>&1 ) || h_fail "the MN's call over the NVG's TLS leg failed (call.log)"
+wait "$CN_PID" || h_fail "the CN did not see the call through (cn.log)"
+h_pass "5 MNs registered through the NVG; mn-1 called cn-p and hung up (INVITE 200, ACK, BYE 200) through the NVG's TLS leg"
+
+sleep 0.5; h_stop cap_egress
+clear="$(tshark -r "$H_DIR/egress.pcap" -Y "sip && ip.src == $EGR" -T fields -e sip.CSeq 2>/dev/null | grep -c . || true)"
+hello="$(tshark -r "$H_DIR/egress.pcap" -d tcp.port==5061,tls -Y "tls.handshake.type == 1 && ip.src == $EGR" 2>/dev/null | grep -c . || true)"
+appd="$(tshark -r "$H_DIR/egress.pcap" -d tcp.port==5061,tls -Y "tls.app_data && ip.src == $EGR" 2>/dev/null | grep -c . || true)"
+[ "$clear" = 0 ] || h_fail "$clear SIP messages in clear from the NVG on the egress link"
+[ "$hello" -ge 1 ] && [ "$appd" -ge 6 ] || h_fail "egress link: $hello ClientHello, $appd TLS records with data from the NVG"
+strings "$H_DIR/egress.pcap" | grep -q "nvg-7@$DOM" && h_fail "the NVG's AoR appears in clear on the egress link"
+h_pass "egress link: $hello TLS handshake(s) from the NVG, $appd TLS records with data, 0 SIP messages in clear from $EGR"
+
+# ---- 2. and 3. Proxy 1 with a certificate the NVG must refuse ---------------------------------
+h_stop proxy1; h_stop nvg
+# refused NAME TLS_CFG LOG_TEXT WHAT: Proxy 1 NAME with TLS_CFG, then a
+# fresh NVG (nvg-NAME) whose start-up REGISTER must be refused with LOG_TEXT
+# in its log (an NVG waits for its transaction's timeout before it sends
+# again: a fresh one per case)
+grew() { grep -qF -- "$1" "$H_DIR/$2.log"; }
+refused() {
+    local name="$1"
+    H_NS="$HOM" h_kamailio "$name" "$H_ROOT/cfg/kamailio/proxy1.cfg" -A "LISTEN=udp:$HOMEIP:5060" \
+        -A "NEXT_HOP=\"sip:$HOMEIP:5070\"" -A "CDP_CONFIG=\"$H_CDP_XML\"" -A NO_OVSENSE \
+        "${P1TLS[@]}" -A "TLS_CONFIG=\"$2\""
+    H_NS="$NVG" h_kamailio "nvg-$name" "$H_ROOT/cfg/kamailio/nvg.cfg" "${NVG_ARGS[@]}"
+    h_wait_for 30 grew "$3" "nvg-$name" \
+        || h_fail "$4: the NVG logged no refusal ('$3'); nvg: $(h_kamcmd "nvg-$name" nvg.status | grep own_)"
+    h_kamcmd "nvg-$name" nvg.status | grep -q 'own_registration: registered' && h_fail "$4: the NVG registered"
+    [ "$(p1_requests "$name")" = 0 ] || h_fail "$4: Proxy 1 received $(p1_requests "$name") requests"
+    h_stop "nvg-$name"; h_stop "$name"
+}
+refused proxy1r "$H_DIR/tls-rogue.cfg" "certificate verify failed" "self-signed Proxy 1"
+h_pass "Proxy 1 with a self-signed certificate for proxy1.$DOM: the NVG fails the handshake (certificate verify failed), Proxy 1 received 0 requests"
+refused proxy1v "$H_DIR/tls-nvg9.cfg" "certificate verify failed" "Proxy 1 with nvg-9's certificate"
+h_pass "Proxy 1 presenting nvg-9's valid vehicle certificate: the NVG fails the handshake (not signed by the home CA), Proxy 1 received 0 requests"
