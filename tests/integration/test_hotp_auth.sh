@@ -240,6 +240,67 @@ XML
     grep -q 'pending: 0$' <<<"$st" || h_fail "authentications left pending: $st"
     grep -Eq 'avg_response_us: [1-9]' <<<"$st" || h_fail "no Diameter response time measured: $st"
     h_pass "counters: $(grep -E 'auth_ok|auth_rejected|avg_response_us' <<<"$st" | tr -d '\t' | tr '\n' ' ')"
+
+    # back to back: a REGISTER with OTP c and, without waiting, a MESSAGE with
+    # c + 1 (as the NVG's handoff REGISTER and list INVITE). The REGISTER
+    # needs UAR + MAR, the MESSAGE a MAR only: checked in arrival order, both
+    # pass (checked the other way round, c would be refused as a replay)
+    cat > "$H_DIR/pipelined.xml" <<'XML'
+<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="REGISTER and MESSAGE back to back">
+  <Global variables="expect" />
+  <send retrans="500"><![CDATA[
+      REGISTER sip:[field1] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:[field0]@[field1]>;tag=[pid]SIPpTag[call_number]
+      To: <sip:[field0]@[field1]>
+      Call-ID: [call_id]
+      CSeq: 1 REGISTER
+      Contact: <sip:[field0]@[local_ip]:[local_port]>
+      Expires: 300
+      Authorization: HOTP username="[field0]", realm="[field1]", otp="[field2]"
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]></send>
+  <send retrans="500"><![CDATA[
+      MESSAGE sip:nobody@[field1] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:[field0]@[field1]>;tag=[pid]SIPpTag[call_number]
+      To: <sip:nobody@[field1]>
+      Call-ID: [call_id]
+      CSeq: 2 MESSAGE
+      Proxy-Authorization: HOTP username="[field0]", realm="[field1]", otp="[field3]"
+      Max-Forwards: 70
+      Content-Type: text/plain
+      Content-Length: [len]
+
+      hello
+    ]]></send>
+  <recv response="100" optional="true" />
+  <recv response="200" optional="true" next="got200" />
+  <recv response="404" />
+  <recv response="200" />
+  <nop next="done" />
+  <label id="got200" />
+  <recv response="100" optional="true" />
+  <recv response="404" />
+  <label id="done" />
+  <nop><action><log message="expected [$expect]" /></action></nop>
+</scenario>
+XML
+    w0="$(h_kamcmd proxy1 hotp_auth.status | awk '$1 == "ordered_waits:" { print $2 }')"
+    csv=""
+    for u in $(seq 2 6); do
+        s="$(printf '%040x' "$u")"
+        csv+="mn-$u;$REALM;$(otp "$s" 1);$(otp "$s" 2)"$'\n'
+    done
+    sipp_run pipelined "$P1" "$H_DIR/pipelined.xml" "${csv%$'\n'}" 200 -l 5 \
+        || h_fail "REGISTER (OTP c) and MESSAGE (OTP c + 1) back to back: not both accepted (pipelined.log)"
+    st="$(h_kamcmd proxy1 hotp_auth.status)"
+    grep -q 'auth_ok: 34$' <<<"$st" || h_fail "auth_ok after the 5 pipelined pairs: $st"
+    w1="$(awk '$1 == "ordered_waits:" { print $2 }' <<<"$st")"
+    h_pass "5 users: REGISTER with OTP c and MESSAGE with c + 1 sent back to back: both accepted (200 and Proxy 2's 404); ordered_waits ${w0:-?} -> ${w1:-?}"
     NEXT_C=5
 }
 
