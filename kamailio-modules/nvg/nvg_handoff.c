@@ -134,6 +134,8 @@ typedef struct nvg_ho {
 	int reg_ok;        /* this handoff's REGISTER got a 2xx */
 	int list_sent;     /* the list part has begun (no second one) */
 	int list_fin;      /* the list part (and fallbacks) finished */
+	int reg_resend;    /* to the watcher: send the REGISTER again now */
+	int reg_retried;   /* this handoff resent its REGISTER once */
 	char fin_how[64];
 	/* the list of the current handoff (shm) */
 	nvg_hl_entry_t *ents;
@@ -584,6 +586,7 @@ static void ho_start(int64_t t_change, unsigned int coalesced, const char *force
 	nvg_ho->last_reg_code = nvg_ho->last_list_code = 0;
 	nvg_ho->last_error[0] = 0;
 	nvg_ho->reg_ok = nvg_ho->list_fin = nvg_ho->reg_done = 0;
+	nvg_ho->reg_resend = nvg_ho->reg_retried = 0;
 	nvg_ho->fin_how[0] = 0;
 	/* in parallel mode the list goes right behind the REGISTER: a 2xx to
 	 * the REGISTER must not start a second one */
@@ -628,6 +631,18 @@ void nvg_ho_registered(int code)
 				fin = 1;
 				memcpy(how, nvg_ho->fin_how, sizeof(how));
 			}
+		} else if(nvg_handoff_parallel && !nvg_ho->reg_retried
+				  && (code == 401 || code == 403 || code == 407)) {
+			/* with the list sent right behind it, the REGISTER's OTP (c)
+			 * can be refused as a replay if an authenticating proxy checked
+			 * the list's (c + 1) first (Proxy 1's hotp_auth keeps arrival
+			 * order; two requests arriving within the same instant can
+			 * still swap): once per handoff, a fresh REGISTER at once */
+			nvg_ho->reg_retried = 1;
+			nvg_ho->reg_resend = 1;
+			wake = 1;
+			snprintf(nvg_ho->last_error, sizeof(nvg_ho->last_error),
+					"REGISTER answered %d; sent again with a fresh OTP", code);
 		} else {
 			/* the registration timer retries; the handoff ends with the
 			 * first 2xx (the list goes on meanwhile) */
@@ -1077,7 +1092,7 @@ static void ho_watch(void)
 		}
 		if(pf[0].revents & POLLIN) {
 			uint64_t v;
-			int rpc = 0, reg = 0, lst = 0;
+			int rpc = 0, reg = 0, lst = 0, resend = 0;
 			if(read(nvg_ho_efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 				LM_ERR("egress watcher: eventfd: %s\n", strerror(errno));
 			lock_get(&nvg_ho->lock);
@@ -1091,7 +1106,14 @@ static void ho_watch(void)
 			nvg_ho->reg_done = 0;
 			lst = nvg_ho->list_done;
 			nvg_ho->list_done = 0;
+			resend = nvg_ho->reg_resend;
+			nvg_ho->reg_resend = 0;
 			lock_release(&nvg_ho->lock);
+			if(resend) {
+				LM_NOTICE("handoff %u: REGISTER refused (%d): sending it again with a "
+						  "fresh OTP\n", nvg_ho->gen, nvg_ho->last_reg_code);
+				nvg_selfreg_send_sync();
+			}
 			if(rpc) {
 				if(nvg_coal_event(&co, now) == 1)
 					first = now;
