@@ -67,6 +67,10 @@ extern ha_ctx_t ha_ctx;
 typedef struct ha_pending {
 	struct ha_pending *next;
 	struct ha_pending *prev;
+	struct ha_pending *qnext; /* same-identity order (hotp_auth_async.c) */
+	unsigned int qhash;
+	int queued;              /* in the order chains */
+	void *held;              /* AAAMessage waiting for an earlier one of the same identity */
 	unsigned long id;        /* key handed to cdp as callback parameter */
 	unsigned int tindex;
 	unsigned int tlabel;
@@ -110,6 +114,7 @@ extern stat_var *ha_st_identity_mismatch;
 extern stat_var *ha_st_no_credentials;
 extern stat_var *ha_st_diameter_errors;
 extern stat_var *ha_st_timeouts;
+extern stat_var *ha_st_ordered_waits;
 
 /* async engine (hotp_auth_async.c) */
 int ha_async_init(void);

@@ -15,6 +15,16 @@
  * A late answer finds no entry and is dropped. A SIP worker never waits for
  * Diameter.
  *
+ * One identity's authentications run one at a time, in arrival order: an
+ * HOTP counter only moves forward (app_hotp refuses a counter below the
+ * last accepted one as a replay), so a client that sends two requests back
+ * to back (the NVG's handoff REGISTER, OTP c, and its list INVITE, OTP
+ * c + 1) must have c checked first, although the REGISTER needs UAR + MAR
+ * and the INVITE only a MAR. A request whose identity has an authentication
+ * in flight is parked with its Diameter request held (statistic
+ * ordered_waits); when the earlier one ends, whatever its outcome, the next
+ * one's request is sent.
+ *
  * Copyright (C) 2026 SeNEMO project
  * Licensed under the GNU GPL v2 or later (see hotp_auth_mod.c).
  */
@@ -41,6 +51,8 @@ typedef struct ha_table {
 	unsigned long long rtt_total_us;
 	unsigned long long answers;
 	ha_pending_t *bucket[HA_BUCKETS];
+	int nheld;
+	ha_pending_t *order[HA_BUCKETS]; /* per identity hash, arrival order */
 } ha_table_t;
 
 static ha_table_t *ha_tab = NULL;
@@ -124,7 +136,7 @@ void ha_pending_free(ha_pending_t *p)
 
 int ha_async_pending(void)
 {
-	return ha_tab ? ha_tab->npending : 0;
+	return ha_tab ? ha_tab->npending + ha_tab->nheld : 0;
 }
 
 unsigned long ha_async_avg_rtt_us(void)
@@ -206,6 +218,85 @@ static ha_pending_t *ha_take(unsigned long id, int answered)
 	return p;
 }
 
+/* ---- one identity at a time ------------------------------------------------ */
+
+static unsigned int ha_aor_hash(const char *s)
+{
+	unsigned int h = 2166136261u;
+
+	for(; *s; s++)
+		h = (h ^ (unsigned char)(*s | 0x20)) * 16777619u;
+	return h;
+}
+
+static int ha_send(ha_pending_t *p, AAAMessage *req);
+static void ha_resume_unavailable(
+		ha_pending_t *p, const char *reason, int result_code, int timeout);
+
+/* files p at the end of its identity's chain; 1 if an earlier
+ * authentication of the same identity is in flight: then req is held in p
+ * and sent by ha_order_done() of the one before */
+static int ha_order_add(ha_pending_t *p, AAAMessage *req)
+{
+	ha_pending_t **pp, *x;
+	int ahead = 0;
+
+	p->qhash = ha_aor_hash(p->aor);
+	p->qnext = NULL;
+	lock_get(&ha_tab->lock);
+	for(pp = &ha_tab->order[p->qhash % HA_BUCKETS]; *pp; pp = &(*pp)->qnext) {
+		x = *pp;
+		if(x->qhash == p->qhash && strcasecmp(x->aor, p->aor) == 0)
+			ahead = 1;
+	}
+	*pp = p;
+	p->queued = 1;
+	if(ahead) {
+		p->held = req;
+		ha_tab->nheld++;
+	}
+	lock_release(&ha_tab->lock);
+	return ahead;
+}
+
+/* p's authentication is over: out of the chain; the next one of the same
+ * identity (held) gets its Diameter request sent */
+static void ha_order_done(ha_pending_t *p)
+{
+	ha_pending_t **pp, *x, *nx = NULL;
+	AAAMessage *req = NULL;
+
+	if(!ha_tab || !p->queued)
+		return;
+	lock_get(&ha_tab->lock);
+	for(pp = &ha_tab->order[p->qhash % HA_BUCKETS]; *pp; pp = &(*pp)->qnext) {
+		if(*pp == p) {
+			*pp = p->qnext;
+			break;
+		}
+	}
+	p->queued = 0;
+	p->qnext = NULL;
+	for(x = ha_tab->order[p->qhash % HA_BUCKETS]; x; x = x->qnext) {
+		if(x->qhash == p->qhash && strcasecmp(x->aor, p->aor) == 0) {
+			if(x->held) {
+				nx = x;
+				req = (AAAMessage *)x->held;
+				x->held = NULL;
+				ha_tab->nheld--;
+			}
+			break; /* the first one left of this identity */
+		}
+	}
+	lock_release(&ha_tab->lock);
+	if(!nx)
+		return;
+	LM_DBG("%s %s: an earlier authentication of %s ended, sending its %s\n",
+			nx->method.s, nx->aor, nx->aor, nx->stage == HA_STAGE_UAR ? "UAR" : "MAR");
+	if(ha_send(nx, req) < 0)
+		ha_resume_unavailable(nx, "no Diameter peer", 0, 0); /* releases the next */
+}
+
 /* ---- resuming ------------------------------------------------------------ */
 
 static void ha_copy_text(char *dst, size_t dsz, const char *s, int len)
@@ -277,6 +368,7 @@ static void ha_resume(ha_pending_t *p, int rc, int status, int result_code,
 		LM_WARN("could not resume the transaction of %s %s [%u:%u] (gone?)\n",
 				p->method.s, p->aor, p->tindex, p->tlabel);
 	memset(&ha_ctx, 0, sizeof(ha_ctx));
+	ha_order_done(p);
 	ha_pending_free(p);
 }
 
@@ -335,11 +427,19 @@ int ha_async_start(struct sip_msg *msg, ha_pending_t *p, AAAMessage *req)
 		ha_pending_free(p);
 		return HA_ERR_INTERNAL;
 	}
+	if(ha_order_add(p, req)) {
+		/* an earlier request of this identity is being checked: this one's
+		 * Diameter request waits for it (p may be resumed already: do not
+		 * touch it) */
+		update_stat(ha_st_ordered_waits, 1);
+		return HA_SUSPENDED;
+	}
 	if(ha_send(p, req) == 0)
 		return HA_SUSPENDED;
 	/* nothing went out: undo the suspension, the cfg replies 503 */
 	update_stat(ha_st_diameter_errors, 1);
 	ha_tmb.t_cancel_suspend(p->tindex, p->tlabel);
+	ha_order_done(p);
 	ha_pending_free(p);
 	return HA_ERR_UNAVAILABLE;
 }

@@ -75,6 +75,7 @@ stat_var *ha_st_identity_mismatch = 0;
 stat_var *ha_st_no_credentials = 0;
 stat_var *ha_st_diameter_errors = 0;
 stat_var *ha_st_timeouts = 0;
+stat_var *ha_st_ordered_waits = 0;
 
 static counter_val_t ha_stat_pending(void)
 {
@@ -145,6 +146,7 @@ static stat_export_t mod_stats[] = {
 	{"no_credentials",    0, &ha_st_no_credentials},
 	{"diameter_errors",   0, &ha_st_diameter_errors},
 	{"timeouts",          0, &ha_st_timeouts},
+	{"ordered_waits",     0, &ha_st_ordered_waits},
 	{"pending",           STAT_IS_FUNC | STAT_NO_RESET, (stat_var **)ha_stat_pending},
 	{"avg_response_ms",   STAT_IS_FUNC | STAT_NO_RESET, (stat_var **)ha_stat_avg_rtt_ms},
 	{"avg_response_us",   STAT_IS_FUNC | STAT_NO_RESET, (stat_var **)ha_stat_avg_rtt_us},
@@ -868,7 +870,7 @@ static void ha_rpc_status(rpc_t *rpc, void *ctx)
 			ha_register_uar, "consume_credentials", ha_consume_credentials,
 			"detailed_warnings", ha_detailed_warnings, "pending",
 			ha_async_pending());
-	rpc->struct_add(h, "dddddddddddd", "uar_sent",
+	rpc->struct_add(h, "ddddddddddddd", "uar_sent",
 			(int)get_stat_val(ha_st_uar_sent), "mar_sent",
 			(int)get_stat_val(ha_st_mar_sent), "auth_ok",
 			(int)get_stat_val(ha_st_auth_ok), "auth_rejected",
@@ -879,7 +881,8 @@ static void ha_rpc_status(rpc_t *rpc, void *ctx)
 			(int)get_stat_val(ha_st_diameter_errors), "timeouts",
 			(int)get_stat_val(ha_st_timeouts), "answers", (int)answers,
 			"avg_response_us", (int)(answers ? rt_total_us / answers : 0),
-			"avg_response_ms", (int)(answers ? rt_total_us / answers / 1000 : 0));
+			"avg_response_ms", (int)(answers ? rt_total_us / answers / 1000 : 0),
+			"ordered_waits", (int)get_stat_val(ha_st_ordered_waits));
 
 	if(!ha_cdp_peer_list || !*ha_cdp_peer_list || !ha_cdp_peer_list_lock
 			|| !*ha_cdp_peer_list_lock) {

@@ -132,6 +132,7 @@ extern str nvg_reg_socket6;
 extern str nvg_reg_proxy6;
 extern int nvg_ct_flush;
 extern int nvg_handoff_list;
+extern int nvg_handoff_parallel;
 extern str nvg_handoff_uri;
 extern str nvg_hotp_user;
 extern str nvg_hotp_realm;

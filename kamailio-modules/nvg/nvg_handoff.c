@@ -14,10 +14,13 @@
  *    that family; nvg_sdp_egress() rewrites c=/o= of MN SDP (nvg_sdp.c).
  *  - on a handoff: the DNAT conntrack entries toward the inner address are
  *    deleted (ctnetlink), exactly one REGISTER of the NVG's AoR is sent
- *    (nvg_selfreg.c, HOTP-authenticated), and on its 2xx exactly one INVITE
- *    carrying the URI list of the active dialogs (docs/handoff-list.md);
- *    entries not answered 200 (or all of them when the list request fails)
- *    fall back to one re-INVITE per dialog.
+ *    (nvg_selfreg.c, HOTP-authenticated) and right behind it, without
+ *    waiting for its answer (modparam handoff_parallel, default 1; 0: on
+ *    the REGISTER's 2xx), exactly one INVITE carrying the URI list of the
+ *    active dialogs (docs/handoff-list.md); entries not answered 200 (or
+ *    all of them when the list request fails) fall back to one re-INVITE
+ *    per dialog. The handoff is done when the REGISTER got its 2xx and the
+ *    list (and any fallback) its answers.
  *
  * Every SIP request of a handoff is sent by the watcher process; tm
  * callbacks in the workers only record the outcome in shared memory and
@@ -74,13 +77,14 @@
 
 /* ---- parameters ------------------------------------------------------------ */
 str nvg_egress_if = STR_NULL;
-int nvg_coalesce_ms = 50;
+int nvg_coalesce_ms = 10;
 int nvg_max_wait_ms = 500;
 int nvg_egress_port = 0;
 str nvg_reg_socket6 = STR_NULL;
 str nvg_reg_proxy6 = STR_NULL;
 int nvg_ct_flush = 1;
 int nvg_handoff_list = 1;
+int nvg_handoff_parallel = 1;
 str nvg_handoff_uri = STR_NULL;
 str nvg_hotp_user = STR_NULL;
 str nvg_hotp_realm = STR_NULL;
@@ -127,6 +131,12 @@ typedef struct nvg_ho {
 	char rpc_addr[INET6_ADDRSTRLEN + 1];
 	int reg_done;
 	int list_done;
+	int reg_ok;        /* this handoff's REGISTER got a 2xx */
+	int list_sent;     /* the list part has begun (no second one) */
+	int list_fin;      /* the list part (and fallbacks) finished */
+	int reg_resend;    /* to the watcher: send the REGISTER again now */
+	int reg_retried;   /* this handoff resent its REGISTER once */
+	char fin_how[64];
 	/* the list of the current handoff (shm) */
 	nvg_hl_entry_t *ents;
 	int nents;
@@ -498,21 +508,38 @@ int nvg_ho_old_contact(const str *user, char *buf, int cap)
 static void ho_finish(const char *how)
 {
 	int64_t t = now_ms();
+	int reg_ms, list_ms, start_ms;
 	lock_get(&nvg_ho->lock);
 	if(nvg_ho->state == HO_IDLE) { /* finished already (last answer raced) */
 		lock_release(&nvg_ho->lock);
 		return;
 	}
+	if(!nvg_ho->reg_ok) {
+		/* the list part is done; the handoff ends with the REGISTER's 2xx
+		 * (nvg_ho_registered) */
+		nvg_ho->list_fin = 1;
+		snprintf(nvg_ho->fin_how, sizeof(nvg_ho->fin_how), "%s", how);
+		nvg_ho->state = HO_REGISTERING;
+		lock_release(&nvg_ho->lock);
+		LM_INFO("handoff %u: %s; waiting for the REGISTER's 2xx\n", nvg_ho->gen, how);
+		return;
+	}
 	nvg_ho->t_done = t;
 	nvg_ho->last_ms = (int)(t - nvg_ho->t_change);
 	nvg_ho->state = HO_IDLE;
+	start_ms = (int)(nvg_ho->t_start - nvg_ho->t_change);
+	reg_ms = nvg_ho->t_reg ? (int)(nvg_ho->t_reg - nvg_ho->t_change) : -1;
+	list_ms = nvg_ho->t_list ? (int)(nvg_ho->t_list - nvg_ho->t_change) : -1;
 	lock_release(&nvg_ho->lock);
 	LM_INFO("handoff %u to %s done in %d ms (%s): %d dialogs moved by the list, %d "
-			"re-INVITEs\n", nvg_ho->gen, nvg_ho->addr, nvg_ho->last_ms, how,
-			nvg_ho->via_list, nvg_ho->via_fallback);
+			"re-INVITEs; from the change: sent at %d ms, REGISTER 2xx at %d ms, list "
+			"answer at %d ms\n", nvg_ho->gen, nvg_ho->addr, nvg_ho->last_ms, how,
+			nvg_ho->via_list, nvg_ho->via_fallback, start_ms, reg_ms, list_ms);
 }
 
-/* address change -> REGISTER */
+static void ho_send_list(void);
+
+/* address change -> REGISTER (+ the list) */
 static void ho_start(int64_t t_change, unsigned int coalesced, const char *forced, int faf,
 		const char *hint)
 {
@@ -558,38 +585,76 @@ static void ho_start(int64_t t_change, unsigned int coalesced, const char *force
 	nvg_ho->fallback_fail = 0;
 	nvg_ho->last_reg_code = nvg_ho->last_list_code = 0;
 	nvg_ho->last_error[0] = 0;
+	nvg_ho->reg_ok = nvg_ho->list_fin = nvg_ho->reg_done = 0;
+	nvg_ho->reg_resend = nvg_ho->reg_retried = 0;
+	nvg_ho->fin_how[0] = 0;
+	/* in parallel mode the list goes right behind the REGISTER: a 2xx to
+	 * the REGISTER must not start a second one */
+	nvg_ho->list_sent = nvg_handoff_parallel;
 	lock_release(&nvg_ho->lock);
 	LM_INFO("handoff %u: egress address %s -> %s (%u change(s) coalesced)\n",
 			nvg_ho->gen, cur[0] ? cur : "(none)", a, coalesced + 1);
+	/* the REGISTER first: its OTP (counter c) leaves before the list's
+	 * (c + 1), and Proxy 1 checks one identity's OTPs in arrival order */
 	if(nvg_selfreg_send_sync() < 0) {
 		lock_get(&nvg_ho->lock);
 		snprintf(nvg_ho->last_error, sizeof(nvg_ho->last_error),
 				"REGISTER could not be sent; retried by the registration timer");
 		lock_release(&nvg_ho->lock);
 	}
+	/* the list does not wait for the REGISTER's answer: Proxy 2 takes the
+	 * new media address from the list itself (docs/handoff-list.md) */
+	if(nvg_handoff_parallel)
+		ho_send_list();
 }
 
 /* selfreg callback (a worker): the REGISTER got its final answer */
 void nvg_ho_registered(int code)
 {
+	int wake = 0, fin = 0;
+	char how[64];
+
 	if(!nvg_ho)
 		return;
 	lock_get(&nvg_ho->lock);
-	if(nvg_ho->state == HO_REGISTERING) {
+	if(nvg_ho->state != HO_IDLE && !nvg_ho->reg_ok) {
 		nvg_ho->last_reg_code = code;
 		if(code >= 200 && code < 300) {
 			nvg_ho->t_reg = now_ms();
-			nvg_ho->reg_done = 1;
+			nvg_ho->reg_ok = 1;
+			if(!nvg_ho->list_sent) {
+				/* handoff_parallel 0: the list now */
+				nvg_ho->list_sent = 1;
+				nvg_ho->reg_done = 1;
+				wake = 1;
+			} else if(nvg_ho->list_fin) {
+				fin = 1;
+				memcpy(how, nvg_ho->fin_how, sizeof(how));
+			}
+		} else if(nvg_handoff_parallel && !nvg_ho->reg_retried
+				  && (code == 401 || code == 403 || code == 407)) {
+			/* with the list sent right behind it, the REGISTER's OTP (c)
+			 * can be refused as a replay if an authenticating proxy checked
+			 * the list's (c + 1) first (Proxy 1's hotp_auth keeps arrival
+			 * order; two requests arriving within the same instant can
+			 * still swap): once per handoff, a fresh REGISTER at once */
+			nvg_ho->reg_retried = 1;
+			nvg_ho->reg_resend = 1;
+			wake = 1;
+			snprintf(nvg_ho->last_error, sizeof(nvg_ho->last_error),
+					"REGISTER answered %d; sent again with a fresh OTP", code);
 		} else {
-			/* the registration timer retries; the handoff goes on from the
-			 * first 2xx */
+			/* the registration timer retries; the handoff ends with the
+			 * first 2xx (the list goes on meanwhile) */
 			snprintf(nvg_ho->last_error, sizeof(nvg_ho->last_error),
 					"REGISTER answered %d; waiting for the retry", code);
 		}
 	}
 	lock_release(&nvg_ho->lock);
-	if(code >= 200 && code < 300)
+	if(wake)
 		ho_wake();
+	if(fin)
+		ho_finish(how);
 }
 
 static void ho_list_cb(tm_cell_t *t, int type, struct tmcb_params *ps);
@@ -597,7 +662,8 @@ static void ho_reinv_cb(tm_cell_t *t, int type, struct tmcb_params *ps);
 
 static int ho_send_fallbacks(void);
 
-/* REGISTER 2xx -> the list INVITE (watcher process) */
+/* the list INVITE, right behind the REGISTER (or on its 2xx with
+ * handoff_parallel 0): watcher process */
 static void ho_send_list(void)
 {
 	static str method = str_init("INVITE");
@@ -1026,7 +1092,7 @@ static void ho_watch(void)
 		}
 		if(pf[0].revents & POLLIN) {
 			uint64_t v;
-			int rpc = 0, reg = 0, lst = 0;
+			int rpc = 0, reg = 0, lst = 0, resend = 0;
 			if(read(nvg_ho_efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 				LM_ERR("egress watcher: eventfd: %s\n", strerror(errno));
 			lock_get(&nvg_ho->lock);
@@ -1040,7 +1106,14 @@ static void ho_watch(void)
 			nvg_ho->reg_done = 0;
 			lst = nvg_ho->list_done;
 			nvg_ho->list_done = 0;
+			resend = nvg_ho->reg_resend;
+			nvg_ho->reg_resend = 0;
 			lock_release(&nvg_ho->lock);
+			if(resend) {
+				LM_NOTICE("handoff %u: REGISTER refused (%d): sending it again with a "
+						  "fresh OTP\n", nvg_ho->gen, nvg_ho->last_reg_code);
+				nvg_selfreg_send_sync();
+			}
 			if(rpc) {
 				if(nvg_coal_event(&co, now) == 1)
 					first = now;

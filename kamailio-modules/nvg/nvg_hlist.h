@@ -44,13 +44,15 @@ enum {
 	NVG_HL_E_TOO_MANY = -8,  /* more entries than the caller can hold */
 	NVG_HL_E_ADDR = -9,      /* media address not an IP literal */
 	NVG_HL_E_VALUE = -10,    /* entry value with a forbidden character */
+	NVG_HL_E_COUNT = -11,    /* compact answer whose counts do not add up */
 };
 
 const char *nvg_hl_strerror(int rc);
 
 /* Multipart body of the handoff INVITE: an SDP part with the new media
  * address (af 4|6, addr without brackets) and the resource list naming
- * e[0..n). boundary: 1..70 chars of [A-Za-z0-9'()+_,-./:=?]. Returns the
+ * e[0..n), one entry per line, asking for the compact answer
+ * (sh:answer="failures" on the root). boundary: 1..70 chars of [A-Za-z0-9'()+_,-./:=?]. Returns the
  * body length, or an NVG_HL_E_* error. */
 int nvg_hl_build(const nvg_hl_entry_t *e, int n, int af, const char *addr,
 		const char *boundary, uint64_t sess_id, uint64_t sess_ver, char *out,
@@ -59,7 +61,12 @@ int nvg_hl_build(const nvg_hl_entry_t *e, int n, int af, const char *addr,
 /* Parses Proxy 2's answer body (application/resource-lists+xml): for each
  * <entry> with <sh:dialog call-id mn-tag cn-tag> and <sh:status code>, sets
  * status/cn_reinvite of the matching entry of e[0..n) (same Call-ID and
- * tags). Entries of e the answer does not mention keep status 0. Returns the
+ * tags). Entries of e the answer does not mention keep status 0, unless the
+ * answer is the compact one (root sh:omitted="moved", asked for by the
+ * sh:answer="failures" of our list): then they get 200 / cn-reinvite no,
+ * provided sh:entries equals n and sh:omitted-count the number of entries
+ * left out (else NVG_HL_E_COUNT: nothing trusted, every dialog falls
+ * back). Returns the
  * number of entries of e given a status, or an NVG_HL_E_* error; on error
  * nothing in e is changed and err (if not NULL) says what. */
 int nvg_hl_parse_status(const char *xml, size_t len, nvg_hl_entry_t *e, int n,

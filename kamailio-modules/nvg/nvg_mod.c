@@ -198,6 +198,7 @@ static param_export_t params[] = {
 	{"outbound_proxy6",  PARAM_STR, &nvg_reg_proxy6},
 	{"conntrack_flush",  PARAM_INT, &nvg_ct_flush},
 	{"handoff_list",     PARAM_INT, &nvg_handoff_list},
+	{"handoff_parallel", PARAM_INT, &nvg_handoff_parallel},
 	{"handoff_uri",      PARAM_STR, &nvg_handoff_uri},
 	{"hotp_user",        PARAM_STR, &nvg_hotp_user},
 	{"hotp_realm",       PARAM_STR, &nvg_hotp_realm},
@@ -515,6 +516,7 @@ static int mod_init(void)
 			return -1;
 		if(nvg_check_int("max_dialogs", nvg_max_dialogs, 1, 1000000) < 0
 				|| nvg_check_int("handoff_list", nvg_handoff_list, 0, 1) < 0
+				|| nvg_check_int("handoff_parallel", nvg_handoff_parallel, 0, 1) < 0
 				|| nvg_check_int("conntrack_flush", nvg_ct_flush, 0, 1) < 0)
 			return -1;
 		if(nvg_dlg_init() < 0)

@@ -174,7 +174,7 @@ static void nvg_sr_cb(tm_cell_t *t, int type, struct tmcb_params *ps)
 
 	if(!nvg_sr)
 		return;
-	if(ps->code >= 200)
+	if(ps->code >= 200 && ps->code < 300)
 		nvg_ho_registered(ps->code);
 	nvg_sr->last_code = ps->code;
 	if(ps->code < 200 || ps->code >= 300 || !rpl || rpl == FAKED_REPLY) {
@@ -182,6 +182,9 @@ static void nvg_sr_cb(tm_cell_t *t, int type, struct tmcb_params *ps)
 		nvg_sr->next_at = now + nvg_reg_retry;
 		LM_WARN("own registration %.*s: %d, retry in %d s\n", nvg_reg_aor.len,
 				nvg_reg_aor.s, ps->code, nvg_reg_retry);
+		/* after the state: a handoff may resend at once */
+		if(ps->code >= 200)
+			nvg_ho_registered(ps->code);
 		return;
 	}
 	if(parse_headers(rpl, HDR_EOH_F, 0) == 0) {

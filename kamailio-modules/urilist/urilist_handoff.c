@@ -504,7 +504,7 @@ int ul_handoff(sip_msg_t *msg)
 	update_stat(ul_st_handoff_refused, refused);
 	update_stat(ul_st_cn_reinvites, reinv);
 
-	sbody = ul_build_status_body(&req.list, st, &slen);
+	sbody = ul_build_status_body_ex(&req.list, st, req.list.answer_failures, &slen);
 	if(!sbody || ul_local_contact(msg, contact, sizeof(contact)) < 0) {
 		ul_reply(msg, 500, "Server Internal Error", NULL, NULL);
 		rc = -2;

@@ -951,6 +951,16 @@ int ul_parse_list(const char *xml, size_t len, const ul_limits_t *lim, int hando
 		return -1;
 	}
 
+	/* the NVG asks for the compact answer (docs/handoff-list.md); any
+	 * other value: the full answer */
+	if(handoff) {
+		xmlChar *av = xmlGetNsProp(root, (const xmlChar *)"answer", (const xmlChar *)UL_NS_SH);
+		if(av) {
+			list->answer_failures = strcmp((const char *)av, "failures") == 0;
+			xmlFree(av);
+		}
+	}
+
 	memset(&w, 0, sizeof(w));
 	w.lim = lim;
 	w.handoff = handoff;
@@ -1281,17 +1291,37 @@ static char *ul_buf_done(ul_buf_t *b, size_t *outlen)
 
 char *ul_build_status_body(const ul_list_t *list, const ul_status_t *st, size_t *outlen)
 {
+	return ul_build_status_body_ex(list, st, 0, outlen);
+}
+
+char *ul_build_status_body_ex(const ul_list_t *list, const ul_status_t *st, int failures_only,
+		size_t *outlen)
+{
 	ul_buf_t b;
-	char num[16];
-	int i;
+	char num[64];
+	int i, omitted = 0;
 
 	memset(&b, 0, sizeof(b));
 	ul_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 				"<resource-lists xmlns=\"" UL_NS_RL "\"\n"
-				"                xmlns:sh=\"" UL_NS_SH "\">\n"
-				"  <list>\n");
+				"                xmlns:sh=\"" UL_NS_SH "\"");
+	if(failures_only) {
+		for(i = 0; st && list && i < list->n; i++)
+			if(st[i].code == 200 && !st[i].cn_reinvite)
+				omitted++;
+		snprintf(num, sizeof(num), "%d", list ? list->n : 0);
+		ul_puts(&b, " sh:omitted=\"moved\" sh:entries=\"");
+		ul_puts(&b, num);
+		snprintf(num, sizeof(num), "%d", omitted);
+		ul_puts(&b, "\" sh:omitted-count=\"");
+		ul_puts(&b, num);
+		ul_puts(&b, "\"");
+	}
+	ul_puts(&b, ">\n  <list>\n");
 	for(i = 0; list && i < list->n; i++) {
 		const ul_entry_t *e = &list->entries[i];
+		if(failures_only && st && st[i].code == 200 && !st[i].cn_reinvite)
+			continue;
 		ul_puts(&b, "    <entry uri=\"");
 		ul_put_esc(&b, e->uri);
 		ul_puts(&b, "\">\n");

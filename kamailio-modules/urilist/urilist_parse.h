@@ -103,6 +103,8 @@ typedef struct ul_list {
 	int dups;           /* duplicates dropped */
 	int dialogs;        /* entries with sh:dialog */
 	int no_dialog;      /* entries without sh:dialog */
+	int answer_failures; /* root sh:answer="failures": the sender wants the
+	                      * compact handoff answer (docs/handoff-list.md) */
 } ul_list_t;
 
 /* a body part: offsets into the request body */
@@ -223,6 +225,16 @@ typedef struct ul_status {
  * NUL-terminated string (length in *outlen) or NULL (out of memory).
  */
 char *ul_build_status_body(const ul_list_t *list, const ul_status_t *st, size_t *outlen);
+
+/*
+ * The same, compact when failures_only is set (the NVG asked for it with
+ * sh:answer="failures" on its list): only entries whose code is not 200 or
+ * whose CN was re-INVITEd are listed; the root carries sh:omitted="moved",
+ * sh:entries (entries of the request) and sh:omitted-count (entries left
+ * out: every one of them 200 "moved", cn-reinvite "no").
+ */
+char *ul_build_status_body_ex(const ul_list_t *list, const ul_status_t *st, int failures_only,
+		size_t *outlen);
 
 /*
  * RFC 5364 recipient-list-history body for a fan-out branch: the to and cc

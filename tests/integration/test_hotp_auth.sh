@@ -240,6 +240,88 @@ XML
     grep -q 'pending: 0$' <<<"$st" || h_fail "authentications left pending: $st"
     grep -Eq 'avg_response_us: [1-9]' <<<"$st" || h_fail "no Diameter response time measured: $st"
     h_pass "counters: $(grep -E 'auth_ok|auth_rejected|avg_response_us' <<<"$st" | tr -d '\t' | tr '\n' ' ')"
+
+    # one identity's requests are checked in arrival order: a REGISTER with
+    # OTP c and a MESSAGE with c + 1 sent while the REGISTER's authentication
+    # is in flight (as the NVG's handoff REGISTER and list INVITE). The
+    # REGISTER needs UAR + MAR, the MESSAGE a MAR only: checked the other way
+    # round, c would be refused as a replay. Made deterministic by stopping
+    # the Diameter server until both are parked at Proxy 1: the MESSAGE must
+    # wait (ordered_waits), then both pass. (A few lines of Python: SIPp
+    # cannot send a second request of a call while the first one's answer
+    # may already arrive.)
+    cat > "$H_DIR/pipelined.py" <<'PY'
+import os, socket, sys, time
+p1, sp, realm = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", sp))
+s.settimeout(0.2)
+def req(method, ruri, user, cseq, hname, otp, callid, extra, body=""):
+    return ("%s %s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK-%s-%d;rport\r\n"
+            "From: <sip:%s@%s>;tag=t%s\r\nTo: <%s>\r\nCall-ID: %s\r\nCSeq: %d %s\r\n"
+            "%s: HOTP username=\"%s\", realm=\"%s\", otp=\"%s\"\r\nMax-Forwards: 70\r\n%s"
+            "Content-Length: %d\r\n\r\n%s" % (method, ruri, sp, callid, cseq, user, realm, callid,
+            ruri if method == "MESSAGE" else "sip:%s@%s" % (user, realm), callid, cseq, method,
+            hname, user, realm, otp, extra, len(body), body)).encode()
+go = sys.argv[4]
+users = [l.split(";") for l in sys.argv[5:]]
+cids = {}
+for u, c0, c1 in users:
+    cids[u] = "pipe.%s.%d" % (u, time.time() * 1000)
+    s.sendto(req("REGISTER", "sip:" + realm, u, 1, "Authorization", c0, cids[u],
+                 "Contact: <sip:%s@127.0.0.1:%d>\r\nExpires: 300\r\n" % (u, sp)), ("127.0.0.1", p1))
+end = time.time() + 10
+while time.time() < end and not os.path.exists(go):
+    time.sleep(0.01)
+for u, c0, c1 in users:
+    s.sendto(req("MESSAGE", "sip:nobody@" + realm, u, 2, "Proxy-Authorization", c1, cids[u],
+                 "Content-Type: text/plain\r\n", "hello"), ("127.0.0.1", p1))
+got = {}
+end = time.time() + 10
+while time.time() < end and len(got) < 2 * len(users):
+    try:
+        m = s.recv(65535).decode(errors="replace")
+    except socket.timeout:
+        continue
+    code = int(m.split(" ", 2)[1])
+    if code < 200:
+        continue
+    cid = [l for l in m.split("\r\n") if l.lower().startswith("call-id:")][0].split(":", 1)[1].strip()
+    meth = [l for l in m.split("\r\n") if l.lower().startswith("cseq:")][0].split()[-1]
+    got[(cid.split(".")[1], meth)] = code
+bad = 0
+for u, _, _ in users:
+    r, mm = got.get((u, "REGISTER")), got.get((u, "MESSAGE"))
+    print("%s: REGISTER %s, MESSAGE %s" % (u, r, mm))
+    if r != 200 or mm != 404:
+        bad += 1
+sys.exit(1 if bad else 0)
+PY
+    w0="$(h_kamcmd proxy1 hotp_auth.status | awk '$1 == "ordered_waits:" { print $2 }')"
+    args=()
+    for u in $(seq 2 6); do
+        s="$(printf '%040x' "$u")"
+        args+=("mn-$u;$(otp "$s" 1);$(otp "$s" 2)")
+    done
+    pend() { h_kamcmd proxy1 hotp_auth.status | awk '$1 == "pending:" { print $2 }'; }
+    FD_PID="$(h_pid ha-fd)"
+    kill -STOP "$FD_PID"
+    python3 "$H_DIR/pipelined.py" "$P1" "$SP" "$REALM" "$H_DIR/pipelined.go" "${args[@]}" \
+        > "$H_DIR/pipelined.log" 2>&1 &
+    py=$!
+    h_wait_for 5 bash -c "[ \"\$(kamcmd -s unix:$H_DIR/proxy1.ctl hotp_auth.status | awk '\$1 == \"pending:\" { print \$2 }')\" = 5 ]" \
+        || { kill -CONT "$FD_PID"; h_fail "the 5 REGISTERs are not parked for Diameter (pending $(pend))"; }
+    touch "$H_DIR/pipelined.go"
+    h_wait_for 5 bash -c "[ \"\$(kamcmd -s unix:$H_DIR/proxy1.ctl hotp_auth.status | awk '\$1 == \"pending:\" { print \$2 }')\" = 10 ]" \
+        || { kill -CONT "$FD_PID"; h_fail "the 5 MESSAGEs are not parked (pending $(pend))"; }
+    kill -CONT "$FD_PID"
+    wait "$py" \
+        || h_fail "REGISTER (OTP c) and MESSAGE (OTP c + 1) of one identity: not both accepted: $(tr '\n' ' ' < "$H_DIR/pipelined.log")"
+    st="$(h_kamcmd proxy1 hotp_auth.status)"
+    grep -q 'auth_ok: 34$' <<<"$st" || h_fail "auth_ok after the 5 pipelined pairs: $st"
+    w1="$(awk '$1 == "ordered_waits:" { print $2 }' <<<"$st")"
+    [ "$((w1 - w0))" = 5 ] || h_fail "ordered_waits grew from $w0 to $w1 (5 expected)"
+    h_pass "5 users: REGISTER (OTP c, UAR + MAR) and MESSAGE (c + 1, MAR) sent while the REGISTER's check was in flight: each MESSAGE waited (ordered_waits +5), both accepted (200 and Proxy 2's 404)"
     NEXT_C=5
 }
 

@@ -168,6 +168,10 @@ check_handoff() {
     total="$(grep -c . <<<"$lines")"
     inv="$(grep -E '^[^|]*\|[^|]*\|INVITE\|' <<<"$lines" | grep -c '|nvg-ho-' || true)"
     [ "$reg" = 2 ] || h_fail "$name: $reg REGISTER messages (request + 200 expected): $lines"
+    # the NVG's own requests are authenticated (REGISTER OTP c, list OTP c + 1,
+    # sent back to back: Proxy 1 checks them in that order)
+    grep -E '^[^|]*\|[^|]*\|\|(401|403|407)\|' <<<"$lines" | grep -q . \
+        && h_fail "$name: an NVG request was refused: $(grep -E '\|(401|403|407)\|' <<<"$lines")"
     grep -E '^[^|]*\|[^|]*\|REGISTER\|' <<<"$lines" | grep -qF "$egr|" \
         || h_fail "$name: the REGISTER did not come from $egr: $(grep REGISTER <<<"$lines")"
     if [ "$ndlg" -gt 0 ]; then
@@ -434,14 +438,36 @@ MNALG10=$SIPP_PID
 h_wait_for 60 bash -c "[ \$(kamcmd -s unix:$H_DIR/nvg.ctl nvg.dialogs | grep -c 'state: confirmed') -ge 10 ]" \
     || h_fail "ALG: 10 calls not set up (mnalg10.log)"
 gen="$(nvg_val handoff_gen)"
+p1w0="$(h_kamcmd proxy1 stats.get_statistics hotp_auth: | awk '$1 == "hotp_auth:ordered_waits" { print $3 }')"
+# this handoff over the emulated umts link (500 ms RTT, 128 kbit/s): the
+# list INVITE must leave before the REGISTER's 200 can be back
+h_link_emulate "$RTR" rveh rhome umts
 cap_start h7
 move 198.18.22.2/24 198.18.21.2/24
 wait_handoff $((gen + 1)) || h_fail "ALG handoff with 10 calls did not finish"
 cap_stop h7
+h_link_emulate_off "$RTR" rveh
 check_handoff h7 198.18.21.2 10
 [ "$MOVED" = 10 ] || h_fail "with the ALG the list moved $MOVED of 10 dialogs (last_list_code $LIST_CODE)"
 [ "$HO_TOTAL" -le 6 ] || h_fail "h7: $HO_TOTAL SIP messages"
-h_pass "ALG, 10 calls: 1 handoff = $HO_TOTAL SIP messages on the egress link (<= 6), the list moved 10/10 dialogs"
+# frame order on the egress link: REGISTER, list INVITE, then the REGISTER's 200
+order="$(tshark -r "$H_DIR/h7.pcap" -Y 'sip' -T fields -E separator='|' -e frame.number \
+    -e sip.Method -e sip.Status-Code -e sip.CSeq.method -e sip.Call-ID 2>/dev/null)"
+f_reg="$(awk -F'|' '$2 == "REGISTER" { print $1; exit }' <<<"$order")"
+f_inv="$(awk -F'|' -v g="nvg-ho-$((gen + 1))-" '$2 == "INVITE" && index($5, g) == 1 { print $1; exit }' <<<"$order")"
+f_r200="$(awk -F'|' '$3 == "200" && $4 == "REGISTER" { print $1; exit }' <<<"$order")"
+[ -n "$f_reg" ] && [ -n "$f_inv" ] && [ -n "$f_r200" ] || h_fail "h7: REGISTER/list INVITE/REGISTER 200 not all captured: $order"
+[ "$f_reg" -lt "$f_inv" ] && [ "$f_inv" -lt "$f_r200" ] \
+    || h_fail "h7: the list INVITE (frame $f_inv) did not leave between the REGISTER ($f_reg) and its 200 ($f_r200)"
+# the compact answer: every dialog moved, so no entry and no status in it
+strings "$H_DIR/h7.pcap" | grep -q 'sh:answer="failures"' || h_fail "h7: the list does not ask for the compact answer"
+strings "$H_DIR/h7.pcap" | grep -q 'sh:omitted="moved" sh:entries="10" sh:omitted-count="10"' \
+    || h_fail "h7: the list's 200 is not the compact answer for 10 moved entries"
+strings "$H_DIR/h7.pcap" | grep -q '<sh:status ' && h_fail "h7: the compact answer lists an entry although all moved"
+a200="$(tshark -r "$H_DIR/h7.pcap" -Y "sip.Status-Code == 200 && sip.Call-ID matches \"^nvg-ho-$((gen + 1))-\"" \
+    -T fields -e udp.length 2>/dev/null | head -1)"
+p1w1="$(h_kamcmd proxy1 stats.get_statistics hotp_auth: | awk '$1 == "hotp_auth:ordered_waits" { print $3 }')"
+h_pass "ALG, 10 calls over umts: 1 handoff = $HO_TOTAL SIP messages on the egress link (<= 6), the list moved 10/10 dialogs; the list INVITE left before the REGISTER's 200 came back (frames $f_reg < $f_inv < $f_r200), both authenticated (Proxy 1 ordered_waits ${p1w0:-?} -> ${p1w1:-?}); compact 200 of ${a200:-?} bytes (UDP)"
 sipp_bg "$MOB" mnalg90 -sf "$SCEN/handoff_mn_uac.xml" -inf "$H_DIR/alg90.csv" -set domain "$DOM" \
     -m 90 -r 30 -l 100 -i "$MNIP" -p 5065 -mp 41000 "$ING:5060"
 MNALG90=$SIPP_PID

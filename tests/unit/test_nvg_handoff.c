@@ -211,9 +211,11 @@ static void t_hl_build(void **state)
 								"t=0 0\r\n"));
 	assert_non_null(strstr(out, "Content-Type: application/resource-lists+xml\r\n"
 								"Content-Disposition: recipient-list\r\n"));
-	assert_non_null(strstr(out, "<entry uri=\"sip:cn-1@vpn.example.com\">\r\n      "
+	assert_non_null(strstr(out, "<entry uri=\"sip:cn-1@vpn.example.com\">"
 								"<sh:dialog call-id=\"a84b4c76e66710\" mn-tag=\"1928301774\" "
-								"cn-tag=\"314159\"/>"));
+								"cn-tag=\"314159\"/></entry>\r\n"));
+	/* the compact answer is asked for */
+	assert_non_null(strstr(out, " sh:answer=\"failures\">"));
 	assert_non_null(strstr(out, "call-id=\"q&quot;&lt;&amp;&gt;&apos;\""));
 	assert_non_null(strstr(out, "\r\n--b1--\r\n"));
 	/* IPv6 */
@@ -266,6 +268,60 @@ static void t_hl_status(void **state)
 	assert_int_equal(E[1].status, 0); /* not mentioned: fallback */
 	assert_int_equal(E[2].status, 488);
 	assert_int_equal(E[2].cn_reinvite, 0);
+}
+
+/* the compact answer: entries left out were moved, if the counts add up */
+static void t_hl_status_compact(void **state)
+{
+	char err[160];
+	char x[2048];
+	const char *ent3 = "<entry uri=\"sip:cn-3@vpn.example.com\"><sh:dialog "
+					   "call-id=\"q&quot;&lt;&amp;&gt;&apos;\" mn-tag=\"t3\" cn-tag=\"c3\"/>"
+					   "<sh:status code=\"488\"/></entry>";
+#define CROOT(attrs) "<?xml version=\"1.0\"?><resource-lists xmlns=\"" NVG_HL_NS_RL \
+		"\" xmlns:sh=\"" NVG_HL_NS_SH "\" " attrs "><list>"
+
+	snprintf(x, sizeof(x), "%s%s</list></resource-lists>",
+			CROOT("sh:omitted=\"moved\" sh:entries=\"3\" sh:omitted-count=\"2\""), ent3);
+	setup_entries();
+	assert_int_equal(nvg_hl_parse_status(x, strlen(x), E, 3, err, sizeof(err)), 3);
+	assert_int_equal(E[0].status, 200);
+	assert_int_equal(E[1].status, 200);
+	assert_int_equal(E[2].status, 488);
+	/* nothing listed: everything moved */
+	snprintf(x, sizeof(x), "%s</list></resource-lists>",
+			CROOT("sh:omitted=\"moved\" sh:entries=\"3\" sh:omitted-count=\"3\""));
+	setup_entries();
+	assert_int_equal(nvg_hl_parse_status(x, strlen(x), E, 3, err, sizeof(err)), 3);
+	assert_int_equal(E[0].status + E[1].status + E[2].status, 600);
+	/* counts that do not add up, or another omission: nothing trusted */
+	{
+		const char *bad[] = {
+				CROOT("sh:omitted=\"moved\" sh:entries=\"4\" sh:omitted-count=\"3\""),
+				CROOT("sh:omitted=\"moved\" sh:entries=\"3\" sh:omitted-count=\"3\""),
+				CROOT("sh:omitted=\"moved\" sh:entries=\"3\""),
+				CROOT("sh:omitted=\"moved\" sh:entries=\"3\" sh:omitted-count=\"-2\""),
+				CROOT("sh:omitted=\"moved\" sh:entries=\"3\" sh:omitted-count=\"2x\""),
+				CROOT("sh:omitted=\"refused\" sh:entries=\"3\" sh:omitted-count=\"2\""),
+		};
+		unsigned i;
+		for(i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			snprintf(x, sizeof(x), "%s%s</list></resource-lists>", bad[i], ent3);
+			setup_entries();
+			err[0] = 0;
+			assert_int_equal(nvg_hl_parse_status(x, strlen(x), E, 3, err, sizeof(err)),
+					NVG_HL_E_COUNT);
+			assert_true(err[0] != 0);
+			assert_int_equal(E[0].status + E[1].status + E[2].status, 0);
+		}
+	}
+	/* an sh:omitted without the namespace is not the compact answer */
+	snprintf(x, sizeof(x), "%s%s</list></resource-lists>",
+			CROOT("omitted=\"moved\" entries=\"3\" omitted-count=\"2\""), ent3);
+	setup_entries();
+	assert_int_equal(nvg_hl_parse_status(x, strlen(x), E, 3, err, sizeof(err)), 1);
+	assert_int_equal(E[0].status, 0);
+#undef CROOT
 }
 
 static void t_hl_status_errors(void **state)
@@ -444,6 +500,7 @@ int main(void)
 		cmocka_unit_test(t_hl_build),
 		cmocka_unit_test(t_hl_roundtrip),
 		cmocka_unit_test(t_hl_status),
+		cmocka_unit_test(t_hl_status_compact),
 		cmocka_unit_test(t_hl_status_errors),
 		cmocka_unit_test_setup_teardown(t_otp, otp_setup, otp_teardown),
 		cmocka_unit_test_setup_teardown(t_otp_errors, otp_setup, otp_teardown),
