@@ -33,13 +33,14 @@
 #     SQLite (written through on each 2xx) and a new call to an MN routes.
 source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/../lib/netns.sh"
+source "$(dirname "$0")/../lib/nvgnet.sh"
 h_init nvg_register
+H_SIPP_TIMEOUT=120
 
 SCEN="$H_ROOT/sipp-scenarios"
 DOM=vpn.example.com
 NVGD=nvg-7.vpn.example.com
 N=100
-ING=198.18.10.1 INNER=198.18.99.1 EGR=198.18.20.2 HOMEIP=198.18.30.2 MNIP=198.18.10.2
 P1=5060 P2=5070 CNPORT=5080
 MAX_CONTACTS=3
 MAX_BINDINGS=104
@@ -47,25 +48,9 @@ MAX_BINDINGS=104
 command -v sqlite3 >/dev/null || h_fail "sqlite3 (package sqlite3) is needed to inspect the NVG's database"
 
 # ---- topology ------------------------------------------------------------------
-MOB=$(h_netns mobile) || exit 1
-NVG=$(h_netns nvg) || exit 1
-RTR=$(h_netns router) || exit 1
-HOM=$(h_netns home) || exit 1
-h_veth "$MOB" mn0 "$MNIP/24" "$NVG" ing0 "$ING/24"
-h_veth "$NVG" egr0 "$EGR/24" "$RTR" rveh 198.18.20.1/24
-h_veth "$RTR" rhome 198.18.30.1/24 "$HOM" home0 "$HOMEIP/24"
+nvgnet_topology    # tests/lib/nvgnet.sh: the namespaces, routes and the NVG's NAT
 ip -n "$MOB" addr add 198.18.11.2/24 dev mn0 || h_fail "second MN address"
-ip -n "$NVG" addr add "$INNER/32" dev lo || h_fail "inner address"
-h_route "$MOB" default "$ING"
-h_route "$NVG" default 198.18.20.1
 h_route "$NVG" 198.18.11.0/24 "$MNIP"
-h_route "$HOM" default 198.18.30.1
-# egress NAT: out from the inner address as the egress address, inbound SIP
-# to the inner address (TOOLCHAIN-NOTES)
-ip netns exec "$NVG" iptables -w -t nat -A POSTROUTING -o egr0 -j MASQUERADE \
-    || h_fail "MASQUERADE in $NVG"
-ip netns exec "$NVG" iptables -w -t nat -A PREROUTING -i egr0 -p udp --dport 5060 \
-    -j DNAT --to-destination "$INNER:5060" || h_fail "DNAT in $NVG"
 # the "internet" knows neither the mobile network nor the inner address:
 # whatever reaches an MN went through the NVG's egress address
 ip netns exec "$RTR" ip route get "$MNIP" >/dev/null 2>&1 && h_fail "the router can reach the MNs directly"
@@ -84,18 +69,6 @@ sipp_ns() {
     cat "$H_DIR"/*_messages.log > "$H_DIR/$name.msgs" 2>/dev/null
     rm -f "$H_DIR"/*_messages.log
     return $rc
-}
-# sipp_bg NS NAME args... : SIPp in the background (a UAS); its pid in SIPP_PID
-sipp_bg() {
-    local ns="$1" name="$2"; shift 2
-    mkdir -p "$H_DIR/$name.d"
-    ( cd "$H_DIR/$name.d" && exec timeout 120 ip netns exec "$ns" sipp -nostdin "$@" \
-        -trace_err -trace_msg > "$H_DIR/$name.log" 2>&1 ) &
-    SIPP_PID=$!
-}
-sipp_wait() {
-    local pid="$1" name="$2"
-    wait "$pid" || { cat "$H_DIR/$name.d"/*errors.log 2>/dev/null | tail -20 >&2; return 1; }
 }
 # raw REGISTER from the mobile network: reg_raw NAME USER CONTACT EXPIRES EXPECT [SRC_IP] [DST]
 reg_raw() {
@@ -165,13 +138,13 @@ h_pass "NVG holds $N bindings to the ingress contacts (memory and SQLite); each 
 
 # ---- 2. a CN reaches MNs by AoR; in-dialog requests follow the route set ---------
 NCALLS=5
-sipp_bg "$MOB" mn_uas -sf "$SCEN/nvg_uas.xml" -i "$MNIP" -p 5062 -m "$NCALLS"
+h_sipp_bg "$MOB" mn_uas -sf "$SCEN/nvg_uas.xml" -i "$MNIP" -p 5062 -m "$NCALLS"
 MN_UAS=$SIPP_PID
 printf 'SEQUENTIAL\nmn-1\nmn-17\nmn-42\nmn-77\nmn-100\n' > "$H_DIR/callees.csv"
 sipp_ns "$HOM" cn_calls -sf "$SCEN/nvg_uac_call.xml" -inf "$H_DIR/callees.csv" -set domain "$DOM" \
     -s cn-1 -m "$NCALLS" -l 1 -i "$HOMEIP" -p 5090 "$HOMEIP:$P2" -timeout 60s \
     || h_fail "CN -> MN calls with re-INVITE and BYE failed (see cn_calls.log, cn_calls.msgs)"
-sipp_wait "$MN_UAS" mn_uas || h_fail "the MNs' UAS did not see every call through (mn_uas.log)"
+h_sipp_wait "$MN_UAS" mn_uas "the MNs' UAS did not see every call through (mn_uas.log)"
 grep -a "^Record-Route:" "$H_DIR/cn_calls.msgs" | grep -qF "<sip:$NVGD;r2=on;lr>" \
     || h_fail "the NVG's Record-Route toward home does not name its logical domain"
 grep -a "^Record-Route:" "$H_DIR/cn_calls.msgs" | grep -qF "<sip:$ING:5060;r2=on;lr>" \
@@ -192,13 +165,13 @@ sipp_ns "$HOM" cn_reg -sf "$SCEN/nvg_register.xml" -inf "$H_DIR/cn.csv" -set dom
     || h_fail "CN registration at Proxy 2 failed"
 h_start_ns "$RTR" cap_egress dumpcap -q -i rveh -f "udp port 5060" -w "$H_DIR/egress.pcap"
 h_wait_for 10 test -s "$H_DIR/egress.pcap" || h_fail "dumpcap did not start"
-sipp_bg "$HOM" cn_uas -sf "$SCEN/nvg_uas_active.xml" -i "$HOMEIP" -p "$CNPORT" -m 1
+h_sipp_bg "$HOM" cn_uas -sf "$SCEN/nvg_uas_active.xml" -i "$HOMEIP" -p "$CNPORT" -m 1
 CN_UAS=$SIPP_PID
 printf 'SEQUENTIAL\nmn-5\n' > "$H_DIR/caller.csv"
 sipp_ns "$MOB" mn_call -sf "$SCEN/nvg_uac_passive.xml" -inf "$H_DIR/caller.csv" -set domain "$DOM" \
     -set callee cn-1 -m 1 -i "$MNIP" -p 5063 "$ING:5060" -timeout 60s \
     || h_fail "MN -> CN call with the CN's re-INVITE and BYE failed (see mn_call.log, mn_call.msgs)"
-sipp_wait "$CN_UAS" cn_uas || h_fail "the CN's UAS did not complete (cn_uas.log)"
+h_sipp_wait "$CN_UAS" cn_uas "the CN's UAS did not complete (cn_uas.log)"
 grep -aq "^BYE sip:mn-5@$MNIP:5063" "$H_DIR/mn_call.msgs" \
     || h_fail "the CN's BYE did not reach the MN"
 grep -a "^Record-Route:" "$H_DIR/cn_uas.d/"*messages.log | grep -qF "<sip:$NVGD;r2=on;lr>" \
@@ -388,13 +361,13 @@ H_NS="$NVG" h_kamailio nvg2 "$H_ROOT/cfg/kamailio/nvg.cfg" "${NVG_ARGS[@]}"
 h_wait_for 15 bash -c "kamcmd -s unix:$H_DIR/nvg2.ctl nvg.status | grep -q 'own_registration: registered'" \
     || h_fail "the restarted NVG did not register its own AoR"
 h_pass "NVG killed (-9) and started again: $nb bindings back from SQLite, identical; own AoR registered again"
-sipp_bg "$MOB" mn_uas2 -sf "$SCEN/nvg_uas.xml" -i "$MNIP" -p 5062 -m 1
+h_sipp_bg "$MOB" mn_uas2 -sf "$SCEN/nvg_uas.xml" -i "$MNIP" -p 5062 -m 1
 MN_UAS=$SIPP_PID
 printf 'SEQUENTIAL\nmn-33\n' > "$H_DIR/callee2.csv"
 sipp_ns "$HOM" cn_call2 -sf "$SCEN/nvg_uac_call.xml" -inf "$H_DIR/callee2.csv" -set domain "$DOM" \
     -s cn-1 -m 1 -i "$HOMEIP" -p 5090 "$HOMEIP:$P2" -timeout 30s \
     || h_fail "CN -> mn-33 after the NVG restart failed (see cn_call2.log)"
-sipp_wait "$MN_UAS" mn_uas2 || h_fail "the MN's UAS did not complete after the restart"
+h_sipp_wait "$MN_UAS" mn_uas2 "the MN's UAS did not complete after the restart"
 h_pass "after the restart a new CN -> MN call routes (INVITE, re-INVITE, BYE)"
 
 # ---- 6. a nested NVG: nvg-9 (a PAN network) behind nvg-7 ---------------------------
@@ -427,13 +400,13 @@ nvg_rpc nvg.bindings | grep -q "mn-pan" && h_fail "nvg-7 bound mn-pan itself (sh
 out="$(h_kamcmd proxy2 nvg.resolve "nvg-9.$DOM")"
 grep -q "depth: 2" <<<"$out" && grep -q "contact: sip:nvg-7@$EGR:5060" <<<"$out" \
     || h_fail "Proxy 2 resolution of nvg-9: $out"
-sipp_bg "$PAN" pan_uas -sf "$SCEN/nvg_uas.xml" -i 198.18.12.2 -p 5062 -m 1
+h_sipp_bg "$PAN" pan_uas -sf "$SCEN/nvg_uas.xml" -i 198.18.12.2 -p 5062 -m 1
 PAN_UAS=$SIPP_PID
 printf 'SEQUENTIAL\nmn-pan\n' > "$H_DIR/callee3.csv"
 sipp_ns "$HOM" cn_call3 -sf "$SCEN/nvg_uac_call.xml" -inf "$H_DIR/callee3.csv" -set domain "$DOM" \
     -s cn-1 -m 1 -i "$HOMEIP" -p 5090 "$HOMEIP:$P2" -timeout 30s \
     || h_fail "CN -> mn-pan (behind nvg-9 behind nvg-7) failed (see cn_call3.log)"
-sipp_wait "$PAN_UAS" pan_uas || h_fail "mn-pan's UAS did not complete"
+h_sipp_wait "$PAN_UAS" pan_uas "mn-pan's UAS did not complete"
 grep -a "^Route:" "$H_DIR/cn_call3.msgs" | tail -1 | grep -q "nvg-7.$DOM.*nvg-9.$DOM" \
     || h_fail "the route set does not name both NVGs: $(grep -a '^Route:' "$H_DIR/cn_call3.msgs" | tail -1)"
 h_pass "nested NVGs: mn-pan behind nvg-9 behind nvg-7 registered and called (INVITE, re-INVITE, BYE) through both"
