@@ -41,13 +41,14 @@
 # <= 6 SIP messages in total are asserted.
 source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/../lib/netns.sh"
+source "$(dirname "$0")/../lib/nvgnet.sh"
 h_init nvg_handoff
+H_SIPP_TIMEOUT=300
 
 SCEN="$H_ROOT/sipp-scenarios"
 DOM=vpn.example.com
 NVGD=nvg-7.vpn.example.com
-ING=198.18.10.1 INNER=198.18.99.1 INNER6=fd00:99::1 MNIP=198.18.10.2
-HOMEIP=198.18.30.2 HOME6=fd00:30::2
+INNER6=fd00:99::1 HOME6=fd00:30::2
 P1=5060 P2=5070
 COALESCE=1500
 HOTP="$H_BUILD/tools/senemo-hotp"
@@ -58,48 +59,22 @@ done
 [ -x "$HOTP" ] || h_fail "$HOTP missing (build first)"
 
 # ---- topology ------------------------------------------------------------------
-MOB=$(h_netns mobile) || exit 1
-NVG=$(h_netns nvg) || exit 1
-RTR=$(h_netns router) || exit 1
-HOM=$(h_netns home) || exit 1
-h_veth "$MOB" mn0 "$MNIP/24" "$NVG" ing0 "$ING/24"
-h_veth "$NVG" egr0 198.18.20.2/24 "$RTR" rveh 198.18.20.1/24
-h_veth "$RTR" rhome 198.18.30.1/24 "$HOM" home0 "$HOMEIP/24"
+nvgnet_topology    # tests/lib/nvgnet.sh: the namespaces, routes and the NVG's IPv4 NAT
 for n in 21 22 23 24; do
     ip -n "$RTR" addr add "198.18.$n.1/24" dev rveh || h_fail "router address 198.18.$n.1"
 done
 ip -n "$RTR" addr add fd00:20::1/64 dev rveh nodad || h_fail "router v6 address"
 ip -n "$RTR" addr add fd00:30::1/64 dev rhome nodad || h_fail "router v6 home address"
 ip -n "$HOM" addr add "$HOME6/64" dev home0 nodad || h_fail "home v6 address"
-ip -n "$NVG" addr add "$INNER/32" dev lo || h_fail "inner address"
 ip -n "$NVG" addr add "$INNER6/128" dev lo nodad || h_fail "inner v6 address"
-h_route "$MOB" default "$ING"
-h_route "$NVG" default 198.18.20.1
-h_route "$HOM" default 198.18.30.1
 h_route "$HOM" default fd00:30::1
-for ipt in iptables ip6tables; do
-    ip netns exec "$NVG" "$ipt" -w -t nat -A POSTROUTING -o egr0 -j MASQUERADE \
-        || h_fail "$ipt MASQUERADE in $NVG"
-done
-ip netns exec "$NVG" iptables -w -t nat -A PREROUTING -i egr0 -p udp --dport 5060 \
-    -j DNAT --to-destination "$INNER:5060" || h_fail "DNAT in $NVG"
+ip netns exec "$NVG" ip6tables -w -t nat -A POSTROUTING -o egr0 -j MASQUERADE \
+    || h_fail "ip6tables MASQUERADE in $NVG"
 ip netns exec "$NVG" ip6tables -w -t nat -A PREROUTING -i egr0 -p udp --dport 5060 \
     -j DNAT --to-destination "[$INNER6]:5060" || h_fail "DNAT6 in $NVG"
 h_pass "namespaces: mobile -- nvg (NAT, egress egr0) -- router (access networks 198.18.20-24/24, fd00:20::/64) -- home"
 
 # ---- helpers ---------------------------------------------------------------------
-sipp_bg() { # NS NAME args... (pid in SIPP_PID)
-    local ns="$1" name="$2"; shift 2
-    mkdir -p "$H_DIR/$name.d"
-    ( cd "$H_DIR/$name.d" && exec timeout 300 ip netns exec "$ns" sipp -nostdin "$@" \
-        -trace_err -trace_msg > "$H_DIR/$name.log" 2>&1 ) &
-    SIPP_PID=$!
-}
-sipp_wait() { # PID NAME
-    wait "$1" || { h_log "$2 failed:"; tail -20 "$H_DIR/$2.log" >&2;
-        cat "$H_DIR/$2.d"/*errors.log 2>/dev/null | tail -20 >&2; return 1; }
-}
-sipp_fg() { sipp_bg "$@"; sipp_wait "$SIPP_PID" "$2"; }
 nvg_rpc() { h_kamcmd nvg "$@"; }
 nvg_val() { nvg_rpc nvg.status | awk -v k="$1:" '$1 == k { print $2 }'; }
 nvg_stat() { nvg_rpc stats.get_statistics nvg: | awk -v k="nvg:$1" '$1 == k { print $3 }'; }
@@ -242,21 +217,23 @@ h_pass "the NVG registered sip:nvg-7@$DOM with HOTP (counter file now $c); egres
 printf 'SEQUENTIAL\ncn-a;5081\ncn-p;5082\n' > "$H_DIR/cns.csv"
 for cn in a:5081 p:5082; do
     printf 'SEQUENTIAL\ncn-%s\n' "${cn%%:*}" > "$H_DIR/cn.csv"
-    sipp_fg "$HOM" "cnreg_${cn%%:*}" -sf "$SCEN/nvg_register.xml" -inf "$H_DIR/cn.csv" \
+    h_sipp_bg "$HOM" "cnreg_${cn%%:*}" -sf "$SCEN/nvg_register.xml" -inf "$H_DIR/cn.csv" \
         -set domain "$DOM" -set ch "$HOMEIP" -set cp "${cn##*:}" -m 1 -i "$HOMEIP" -p 5091 \
-        "$HOMEIP:$P2" -timeout 20s || h_fail "CN registration"
+        "$HOMEIP:$P2" -timeout 20s
+    h_sipp_wait "$SIPP_PID" "cnreg_${cn%%:*}" "CN registration"
 done
 
 # MNs register through the NVG (HOTP)
-register_mns() { # FROM TO
+register_mns() { # FROM TO WHAT (fails the test with WHAT)
     local f="$H_DIR/reg$1.csv" i
     echo SEQUENTIAL > "$f"
     for i in $(seq "$1" "$2"); do otp_next "$i"; echo "mn-$i;$OTP" >> "$f"; done
-    sipp_fg "$MOB" "reg$1" -sf "$SCEN/handoff_mn_register.xml" -inf "$f" -set domain "$DOM" \
+    h_sipp_bg "$MOB" "reg$1" -sf "$SCEN/handoff_mn_register.xml" -inf "$f" -set domain "$DOM" \
         -set ch "$MNIP" -set cp 5062 -m $(($2 - $1 + 1)) -r 50 -l 20 -i "$MNIP" -p 5061 \
         "$ING:5060" -timeout 60s
+    h_sipp_wait "$SIPP_PID" "reg$1" "$3"
 }
-register_mns 1 10 || h_fail "MN registration with HOTP through the NVG failed (reg1.log)"
+register_mns 1 10 "MN registration with HOTP through the NVG failed (reg1.log)"
 h_pass "10 MNs registered through the NVG with HOTP"
 
 # ---- calls: N MNs call the CNs --------------------------------------------------------
@@ -270,12 +247,12 @@ start_calls() { # FROM TO [passive]
         if [ $((i % 2)) = 1 ] && [ -z "${3:-}" ]; then echo "mn-$i;$OTP;cn-a" >> "$f"; a=$((a + 1))
         else echo "mn-$i;$OTP;cn-p" >> "$f"; p=$((p + 1)); fi
     done
-    sipp_bg "$HOM" "cna$1" -sf "$SCEN/handoff_cn_active.xml" -i "$HOMEIP" -p 5081 -m "$a"
+    h_sipp_bg "$HOM" "cna$1" -sf "$SCEN/handoff_cn_active.xml" -i "$HOMEIP" -p 5081 -m "$a"
     CNA_PID=$SIPP_PID
-    sipp_bg "$HOM" "cnp$1" -sf "$SCEN/handoff_cn_passive.xml" -i "$HOMEIP" -p 5082 -m "$p"
+    h_sipp_bg "$HOM" "cnp$1" -sf "$SCEN/handoff_cn_passive.xml" -i "$HOMEIP" -p 5082 -m "$p"
     CNP_PID=$SIPP_PID
     sleep 1
-    sipp_bg "$MOB" "mnc$1" -sf "$SCEN/handoff_mn_uac.xml" -inf "$f" -set domain "$DOM" \
+    h_sipp_bg "$MOB" "mnc$1" -sf "$SCEN/handoff_mn_uac.xml" -inf "$f" -set domain "$DOM" \
         -m $(($2 - $1 + 1)) -r 20 -l 200 -i "$MNIP" -p 5063 -mp 40000 "$ING:5060"
     MNC_PID=$SIPP_PID
     NCALLS=$(($2 - $1 + 1))
@@ -283,9 +260,9 @@ start_calls() { # FROM TO [passive]
         || h_fail "only $(nvg_rpc nvg.dialogs | grep -c 'state: confirmed') of $NCALLS calls confirmed at the NVG (mnc$1.log)"
 }
 finish_calls() {
-    sipp_wait "$MNC_PID" "mnc$1" || h_fail "MN side of the calls failed after the handoffs (mnc$1.log)"
-    sipp_wait "$CNA_PID" "cna$1" || h_fail "active CN (re-INVITE + BYE after the handoffs) failed (cna$1.log)"
-    sipp_wait "$CNP_PID" "cnp$1" || h_fail "passive CN (MN's BYE after the handoffs) failed (cnp$1.log)"
+    h_sipp_wait "$MNC_PID" "mnc$1" "MN side of the calls failed after the handoffs (mnc$1.log)"
+    h_sipp_wait "$CNA_PID" "cna$1" "active CN (re-INVITE + BYE after the handoffs) failed (cna$1.log)"
+    h_sipp_wait "$CNP_PID" "cnp$1" "passive CN (MN's BYE after the handoffs) failed (cnp$1.log)"
 }
 
 start_calls 1 10
@@ -366,7 +343,7 @@ h_wait_for 10 bash -c "[ \$(kamcmd -s unix:$H_DIR/nvg.ctl nvg.dialogs | grep -c 
 h_pass "after 4 handoffs: 5 CNs re-INVITEd and hung up (reached the MNs), 5 MNs hung up (reached the CNs); nvg.dialogs empty"
 
 # ---- 4. 100 MNs, 100 calls -------------------------------------------------------------------
-register_mns 11 100 || h_fail "registering mn-11..mn-100 failed"
+register_mns 11 100 "registering mn-11..mn-100 failed"
 start_calls 1 100
 cap_start h5
 move 198.18.24.2/24 198.18.21.2/24
@@ -389,13 +366,13 @@ h_kamcmd proxy2 ul.lookup location nvg-7 | grep -q "Address: sip:nvg-7@\[fd00:20
 tshark -r "$H_DIR/h6.pcap" -Y 'sip.Method == "REGISTER" && ipv6.src == fd00:20::2' 2>/dev/null | grep -q . \
     || h_fail "the REGISTER did not leave over IPv6 from fd00:20::2"
 h_pass "IPv4 -> IPv6 move: the NVG registered sip:nvg-7@[fd00:20::2]:5060 over IPv6"
-sipp_bg "$MOB" mn_uas6 -sf "$SCEN/nvg_uas.xml" -i "$MNIP" -p 5062 -m 1
+h_sipp_bg "$MOB" mn_uas6 -sf "$SCEN/nvg_uas.xml" -i "$MNIP" -p 5062 -m 1
 MN_UAS=$SIPP_PID
 printf 'SEQUENTIAL\nmn-3\n' > "$H_DIR/callee6.csv"
-sipp_fg "$HOM" cn_call6 -sf "$SCEN/nvg_uac_call.xml" -inf "$H_DIR/callee6.csv" -set domain "$DOM" \
-    -s cn-1 -m 1 -i "$HOMEIP" -p 5090 "$HOMEIP:$P2" -timeout 30s \
-    || h_fail "CN -> MN call after the v6 move failed (cn_call6.log)"
-sipp_wait "$MN_UAS" mn_uas6 || h_fail "the MN's UAS did not see the call through after the v6 move"
+h_sipp_bg "$HOM" cn_call6 -sf "$SCEN/nvg_uac_call.xml" -inf "$H_DIR/callee6.csv" -set domain "$DOM" \
+    -s cn-1 -m 1 -i "$HOMEIP" -p 5090 "$HOMEIP:$P2" -timeout 30s
+h_sipp_wait "$SIPP_PID" cn_call6 "CN -> MN call after the v6 move failed (cn_call6.log)"
+h_sipp_wait "$MN_UAS" mn_uas6 "the MN's UAS did not see the call through after the v6 move"
 h_pass "after the v6 move: CN -> MN call with re-INVITE and BYE through Proxy 2 -> NVG over IPv6"
 
 # ---- 6. Proxy 2 with its ALG: the list moves every dialog --------------------------------
@@ -420,19 +397,20 @@ h_kamcmd proxy2 ul.lookup location nvg-7 | grep -q "Address: sip:nvg-7@198.18.22
     || h_fail "after the v6 -> v4 move the registrar has no sip:nvg-7@198.18.22.2:5060"
 h_pass "IPv6 -> IPv4 move: the NVG registered 198.18.22.2 (at a restarted Proxy 2 with its ALG)"
 printf 'SEQUENTIAL\ncn-p\n' > "$H_DIR/cn.csv"
-sipp_fg "$HOM" cnreg_p2 -sf "$SCEN/nvg_register.xml" -inf "$H_DIR/cn.csv" -set domain "$DOM" \
-    -set ch "$HOMEIP" -set cp 5082 -m 1 -i "$HOMEIP" -p 5091 "$HOMEIP:$P2" -timeout 20s || h_fail "CN registration"
-register_mns 1 100 || h_fail "re-registering the MNs at the new Proxy 2"
+h_sipp_bg "$HOM" cnreg_p2 -sf "$SCEN/nvg_register.xml" -inf "$H_DIR/cn.csv" -set domain "$DOM" \
+    -set ch "$HOMEIP" -set cp 5082 -m 1 -i "$HOMEIP" -p 5091 "$HOMEIP:$P2" -timeout 20s
+h_sipp_wait "$SIPP_PID" cnreg_p2 "CN registration"
+register_mns 1 100 "re-registering the MNs at the new Proxy 2"
 # 10 calls, then 90 more: one CN (passive) for all 100
 echo SEQUENTIAL > "$H_DIR/alg10.csv"; echo SEQUENTIAL > "$H_DIR/alg90.csv"
 for i in $(seq 1 100); do
     otp_next "$i"
     if [ "$i" -le 10 ]; then echo "mn-$i;$OTP;cn-p" >> "$H_DIR/alg10.csv"; else echo "mn-$i;$OTP;cn-p" >> "$H_DIR/alg90.csv"; fi
 done
-sipp_bg "$HOM" cnalg -sf "$SCEN/handoff_cn_passive.xml" -i "$HOMEIP" -p 5082 -m 100
+h_sipp_bg "$HOM" cnalg -sf "$SCEN/handoff_cn_passive.xml" -i "$HOMEIP" -p 5082 -m 100
 CNALG=$SIPP_PID
 sleep 1
-sipp_bg "$MOB" mnalg10 -sf "$SCEN/handoff_mn_uac.xml" -inf "$H_DIR/alg10.csv" -set domain "$DOM" \
+h_sipp_bg "$MOB" mnalg10 -sf "$SCEN/handoff_mn_uac.xml" -inf "$H_DIR/alg10.csv" -set domain "$DOM" \
     -m 10 -r 20 -l 100 -i "$MNIP" -p 5063 -mp 40000 "$ING:5060"
 MNALG10=$SIPP_PID
 h_wait_for 60 bash -c "[ \$(kamcmd -s unix:$H_DIR/nvg.ctl nvg.dialogs | grep -c 'state: confirmed') -ge 10 ]" \
@@ -468,7 +446,7 @@ a200="$(tshark -r "$H_DIR/h7.pcap" -Y "sip.Status-Code == 200 && sip.Call-ID mat
     -T fields -e udp.length 2>/dev/null | head -1)"
 p1w1="$(h_kamcmd proxy1 stats.get_statistics hotp_auth: | awk '$1 == "hotp_auth:ordered_waits" { print $3 }')"
 h_pass "ALG, 10 calls over umts: 1 handoff = $HO_TOTAL SIP messages on the egress link (<= 6), the list moved 10/10 dialogs; the list INVITE left before the REGISTER's 200 came back (frames $f_reg < $f_inv < $f_r200), both authenticated (Proxy 1 ordered_waits ${p1w0:-?} -> ${p1w1:-?}); compact 200 of ${a200:-?} bytes (UDP)"
-sipp_bg "$MOB" mnalg90 -sf "$SCEN/handoff_mn_uac.xml" -inf "$H_DIR/alg90.csv" -set domain "$DOM" \
+h_sipp_bg "$MOB" mnalg90 -sf "$SCEN/handoff_mn_uac.xml" -inf "$H_DIR/alg90.csv" -set domain "$DOM" \
     -m 90 -r 30 -l 100 -i "$MNIP" -p 5065 -mp 41000 "$ING:5060"
 MNALG90=$SIPP_PID
 h_wait_for 90 bash -c "[ \$(kamcmd -s unix:$H_DIR/nvg.ctl nvg.dialogs | grep -c 'state: confirmed') -ge 100 ]" \
@@ -482,9 +460,9 @@ check_handoff h8 198.18.23.2 100
 [ "$MOVED" = 100 ] || h_fail "with the ALG the list moved $MOVED of 100 dialogs (last_list_code $LIST_CODE)"
 [ "$HO_TOTAL" -le 6 ] || h_fail "h8: $HO_TOTAL SIP messages"
 h_pass "ALG, 100 MNs / 100 calls: 1 handoff = $HO_TOTAL SIP messages on the egress link (<= 6), the list moved 100/100 dialogs, $(nvg_val last_handoff_ms) ms"
-sipp_wait "$MNALG10" mnalg10 || h_fail "ALG: a call of the first 10 did not complete after the handoffs"
-sipp_wait "$MNALG90" mnalg90 || h_fail "ALG: a call of the other 90 did not complete after the handoff"
-sipp_wait "$CNALG" cnalg || h_fail "ALG: the CN did not see every call end"
+h_sipp_wait "$MNALG10" mnalg10 "ALG: a call of the first 10 did not complete after the handoffs"
+h_sipp_wait "$MNALG90" mnalg90 "ALG: a call of the other 90 did not complete after the handoff"
+h_sipp_wait "$CNALG" cnalg "ALG: the CN did not see every call end"
 h_pass "ALG: all 100 calls ended by the MNs' BYE through the route set after the handoffs"
 
 st="$(nvg_rpc stats.get_statistics nvg:)"
