@@ -149,6 +149,19 @@ while IFS=$'\t' read -r cid _ _ nvg _; do
     esac
 done < "$D/dlg_r.tsv"
 h_pass "handoff list for $NR dialogs set up via A, sent to B: $NR moved in rtpengine, nvg-10's dialog refused 403"
+# the DMQ bus is for the cluster's nodes only: a forged KDMQ from the LAN
+# (a dialog variable update for one of these dialogs) gets 403 and changes nothing
+read -r cid ft tt _ < "$D/dlg_r.tsv"
+printf '%s\n%s\n%s\ncn_sdp=%s\n' "$cid" "$ft" "$tt" "$(printf 'forged' | base64)" > "$D/forged.body"
+lulc send --to "$VIP_B:5060" --method KDMQ --ruri "sip:senemo-dlgvars@$VIP_B:5060" --from "sip:x@$DOM" \
+    --ctype text/plain --body "$D/forged.body" --timeout 5 > "$D/forged.json" || h_fail "forged KDMQ: no answer"
+[ "$(ul_json "$D/forged.json" code)" = 403 ] || h_fail "a KDMQ from outside the cluster was answered $(head -c 200 "$D/forged.json")"
+lulc send --to "$B_IP:5090" --method KDMQ --ruri "sip:senemo-dlgvars@$B_IP:5090" --from "sip:x@$DOM" \
+    --ctype text/plain --body "$D/forged.body" --timeout 5 > "$D/forged2.json" || h_fail "forged KDMQ: no answer"
+[ "$(ul_json "$D/forged2.json" code)" = 403 ] || h_fail "a KDMQ from outside the cluster was answered $(head -c 200 "$D/forged2.json")"
+h_kamcmd p2b dlg.list | grep -q 'cn_sdp: forged' && h_fail "a forged KDMQ changed a dialog at B"
+[ "$(h_kamcmd p2b dlg.list | grep -c 'cn_sdp: v=0')" -ge $((NR + 1)) ] || h_fail "dialog variables at B changed by a forged KDMQ"
+h_pass "a KDMQ from outside the cluster: 403, no dialog changed"
 h_stop mn7
 
 # ==== 3. kill -9 of Proxy 2-A with 50 calls up ======================================
