@@ -31,7 +31,10 @@ PER_USER=$(( need / 450 + 10 ))
 h_postgres pg
 PGCLI=("$H_BUILD/tools/senemo-hotp" --pg "$H_PG_CONNINFO")
 H_APP_HOTP_EXTRA="pg_conninfo = \"$H_PG_CONNINFO\";"
-H_FD_ACL_EXTRA="ALLOW_IPSEC bc-proxy.$REALM"
+# bc-proxy: the Diameter runs; bc3/bc4: the Proxy 2 runs (a Proxy 1 of its
+# own identity each, so a server never waits out the previous one's
+# connection under the same Origin-Host)
+H_FD_ACL_EXTRA="$(printf 'ALLOW_IPSEC %s\n' "bc-proxy.$REALM" "bc3-proxy.$REALM" "bc4-proxy.$REALM")"
 h_diameter_pair da; PA="$H_FD_PORT"
 h_diameter_pair db; PB="$H_FD_PORT"
 
@@ -109,8 +112,13 @@ h_kamailio p2b "$H_ROOT/cfg/kamailio/proxy2.cfg" -A "LISTEN=udp:127.0.0.2:$P2B" 
     -A "DMQ_LISTEN=udp:127.0.0.2:$DB" -A "DMQ_SERVER=\"sip:127.0.0.2:$DB\"" -A "DMQ_NOTIFY=\"sip:127.0.0.1:$DA\""
 h_wait_for 30 bash -c "kamcmd -s unix:$H_DIR/p2a.ctl dmq.list_nodes | grep -A8 'host: 127.0.0.2' | grep -q 'status: active'" \
     || h_fail "the DMQ bus of Proxy 2-A/B did not form"
-run_config p2one "$H_DIR/two.xml" 2
-run_config p2two "$H_DIR/two.xml" 2 "127.0.0.1:$P2A"
+for c in 3 4; do
+    h_render "$H_ROOT/cfg/kamailio/cdp-cluster.xml.in" "$H_DIR/p2-$c.xml" FQDN="bc$c-proxy.$REALM" REALM="$REALM" \
+        SERVER_A_HOST=127.0.0.1 SERVER_A_PORT="$PA" SERVER_B_HOST=127.0.0.2 SERVER_B_PORT="$PB" ACCEPT_PORT="$(h_port)"
+    sed -i 's/metric="20"/metric="10"/' "$H_DIR/p2-$c.xml"
+done
+run_config p2one "$H_DIR/p2-3.xml" 2
+run_config p2two "$H_DIR/p2-4.xml" 2 "127.0.0.1:$P2A"
 aors() { h_kamcmd "$1" ul.dump brief 2>/dev/null | grep -c 'AoR: b-'; }
 # the replication is asynchronous: let B catch up before counting
 sleep 5
