@@ -131,6 +131,7 @@ grep -q "Record-Route: <sip:$VIP_A" "$D/cn7.msg" || h_fail "the calls were not r
 # B holds the 21 dialogs, the answers' SDP included (cn_sdp: replicated after the 200)
 h_wait_for 20 bash -c "[ \$(kamcmd -s 'unix:$D/p2b.ctl' dlg.list | grep -c 'cn_sdp: v=0') -ge $((NR + 1)) ]" \
     || { h_kamcmd p2b dlg.list > "$D/p2b-dlg.txt"; h_kamcmd p2a dlg.list > "$D/p2a-dlg.txt"; h_fail "B does not hold the dialogs' \$dlg_vars: $(grep -c "cn_sdp: v=0" "$D/p2b-dlg.txt") of $((NR + 1))"; }
+[ "$(h_kamcmd p2a dlg.list | grep -c '198\.18\.9\.2')" = 0 ] || h_fail "A's dialogs name 198.18.9.2 before the handoff"
 ulc body-handoff --dialogs "$D/dlg_r.tsv" --addr 198.18.9.2 > "$D/handoff_r.body"
 lulc send --to "$VIP_B:5060" --ruri "sip:nvg-handoff@$DOM" --from "sip:nvg-9@$DOM" \
     --require recipient-list-invite --body "$D/handoff_r.body" > "$D/handoff_r.json" || h_fail "handoff at B: no answer"
@@ -148,7 +149,11 @@ while IFS=$'\t' read -r cid _ _ nvg _; do
         *) h_fail "call $cid ($nvg): unexpected media addresses in rtpengine: $q" ;;
     esac
 done < "$D/dlg_r.tsv"
-h_pass "handoff list for $NR dialogs set up via A, sent to B: $NR moved in rtpengine, nvg-10's dialog refused 403"
+# and A learnt where they are now (B sent the changed $dlg_vars back over DMQ)
+# (the MN's SDP, mn_sdp, now names 198.18.9.2: before the list nothing at A did)
+moved_at_a() { [ "$(h_kamcmd p2a dlg.list | grep -c '^c=IN IP4 198\.18\.9\.2')" -ge $NR ]; }
+h_wait_for 10 moved_at_a || { h_kamcmd p2a dlg.list > "$D/p2a-dlg.txt"; h_fail "A did not get the moved dialogs' SDP from B"; }
+h_pass "handoff list for $NR dialogs set up via A, sent to B: $NR moved in rtpengine, nvg-10's dialog refused 403, A holds their new SDP"
 # the DMQ bus is for the cluster's nodes only: a forged KDMQ from the LAN
 # (a dialog variable update for one of these dialogs) gets 403 and changes nothing
 read -r cid ft tt _ < "$D/dlg_r.tsv"
