@@ -112,7 +112,7 @@ cat > "$H_DIR/ulc.py" <<'PYEOF'
   ulc.py body-handoff --dialogs TSV --addr IP [--af 4|6]   the NVG's handoff body
   ulc.py cn-dialogs < SIPp-message-trace            dialogs a SIPp UAS answered, as TSV
 """
-import argparse, json, random, re, socket, sys, time
+import argparse, json, os, random, re, socket, sys, time
 
 BND = "ulb-5366"
 NS = ('xmlns="urn:ietf:params:xml:ns:resource-lists" '
@@ -188,7 +188,8 @@ def send_one(a, body):
         s = socket.create_connection((host, port), timeout=a.timeout)
     else:
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.bind(("127.0.0.1", 0))
+        # ULC_BIND: the local address (another namespace's tests)
+        s.bind((os.environ.get("ULC_BIND", "127.0.0.1"), 0))
         s.connect((host, port))
     lh, lp = s.getsockname()[:2]
     callid = "ulc-%x-%x@%s" % (random.getrandbits(48), int(time.time() * 1000), lh)
