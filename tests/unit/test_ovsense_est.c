@@ -48,6 +48,7 @@ typedef struct sim_req {
 	int64_t arrival_ms, sent_ms;
 	int next_retx_ms, rto;
 	int answered, done, cls;
+	int nrtx, last_rtx_ms; /* retransmissions before the first response */
 	int next_ev; /* next request in the same timer bucket */
 } sim_req_t;
 
@@ -68,11 +69,15 @@ typedef struct sim {
 	int dialog_pct;    /* share of in-dialog requests */
 	int reject_503;    /* server answers 503 + Retry-After instead of working */
 	int retry_after_s;
+	int owd_ms;        /* one-way delay of the path (0: loopback) */
+	int ser_ms;        /* serialisation of one message on the link, each way */
+	int64_t up_free, down_free; /* the link is busy until then */
 
 	sim_req_t *req;
 	int nreq;
 	int *ev_head;      /* retransmission / timeout timers per ms */
 	int *done_head;    /* completions per ms */
+	int *arr_head;     /* arrivals at the server per ms (path delay) */
 	int *q;            /* server FIFO of request ids */
 	int qh, qt;
 	int64_t busy_until;
@@ -112,6 +117,8 @@ static sim_t *sim_new(int tcp, int control, int law)
 	s->req = calloc(SIM_MAX_REQ, sizeof(sim_req_t));
 	s->ev_head = malloc(sizeof(int) * (SIM_MAX_MS + 10000));
 	s->done_head = malloc(sizeof(int) * (SIM_MAX_MS + 10000));
+	s->arr_head = malloc(sizeof(int) * (SIM_MAX_MS + 10000));
+	memset(s->arr_head, 0xff, sizeof(int) * (SIM_MAX_MS + 10000));
 	memset(s->ev_head, 0xff, sizeof(int) * (SIM_MAX_MS + 10000));
 	memset(s->done_head, 0xff, sizeof(int) * (SIM_MAX_MS + 10000));
 	s->q = malloc(sizeof(int) * SIM_QCAP);
@@ -124,6 +131,7 @@ static void sim_free(sim_t *s)
 	free(s->req);
 	free(s->ev_head);
 	free(s->done_head);
+	free(s->arr_head);
 	free(s->q);
 	free(s);
 }
@@ -154,6 +162,24 @@ typedef struct { int id; int next; } sim_done_t;
 static sim_done_t *sim_done;
 static int sim_ndone;
 
+/* a copy of request id leaves the proxy at t: straight into the server's
+ * queue on loopback, else through the uplink (FIFO, serialisation, delay) */
+static int sim_send(sim_t *s, int t, int id)
+{
+	int64_t at;
+
+	if(!s->owd_ms && !s->ser_ms)
+		return sim_enqueue(s, id);
+	s->up_free = (s->up_free > t ? s->up_free : t) + s->ser_ms;
+	at = s->up_free + s->owd_ms;
+	if(at < SIM_MAX_MS + 10000) {
+		sim_done[sim_ndone].id = id;
+		sim_done[sim_ndone].next = s->arr_head[at];
+		s->arr_head[at] = sim_ndone++;
+	}
+	return 0;
+}
+
 static void sim_step(sim_t *s, int t, double rate)
 {
 	int id, nid, k, d;
@@ -168,7 +194,8 @@ static void sim_step(sim_t *s, int t, double rate)
 		r->answered = 1;
 		r->done = 1;
 		s->answered++;
-		ovs_est_first_response(&s->e, r->sent_ms * 1000, now_us);
+		ovs_est_first_response(&s->e, r->sent_ms * 1000, now_us, r->nrtx,
+				(int64_t)r->last_rtx_ms * 1000);
 		if(s->reject_503) {
 			ovs_est_final(&s->e, &s->ep, 503, (t - r->sent_ms) * 1000, s->retry_after_s, t);
 		} else {
@@ -190,13 +217,15 @@ static void sim_step(sim_t *s, int t, double rate)
 		if(t - r->sent_ms >= s->fr_ms) {
 			r->done = 1;
 			s->timeouts++;
-			ovs_est_timeout(&s->e, r->sent_ms * 1000);
+			ovs_est_timeout(&s->e, r->sent_ms * 1000, r->nrtx);
 			continue;
 		}
 		/* retransmission (UDP only: TCP requests only have the fr timer) */
 		s->retrans++;
 		ovs_est_retrans(&s->e);
-		if(sim_enqueue(s, id) < 0)
+		r->nrtx++;
+		r->last_rtx_ms = t;
+		if(sim_send(s, t, id) < 0)
 			s->lost++;
 		r->rto = r->rto * 2 > 4000 ? 4000 : r->rto * 2;
 		d = t + r->rto;
@@ -221,7 +250,8 @@ static void sim_step(sim_t *s, int t, double rate)
 			s->offered_new++;
 		else
 			s->offered_dialog++;
-		dec = s->control ? ovs_ctl_admit(&s->c, &s->cp, s->e.state, ovs_est_occupancy(&s->e), cls, -1, t)
+		dec = s->control ? ovs_ctl_admit(&s->c, &s->cp, s->e.state, ovs_est_occupancy(&s->e),
+								   ovs_est_held(&s->e, now_us), cls, -1, t)
 						 : OVS_ADMIT;
 		if(dec != OVS_ADMIT) {
 			if(cls == OVS_CLASS_NEW)
@@ -242,19 +272,29 @@ static void sim_step(sim_t *s, int t, double rate)
 		ovs_est_sent(&s->e, s->tcp, now_us);
 		if(s->tcp && s->send_delay_ms)
 			ovs_est_send_delay(&s->e, (int64_t)s->send_delay_ms * 1000);
-		if(sim_enqueue(s, id) < 0)
+		if(sim_send(s, t, id) < 0)
 			s->lost++;
 		r->rto = 500;
 		sim_push_ev(s, s->ev_head, s->tcp ? t + s->fr_ms : t + 500, id);
 	}
-	/* the server's single worker */
+	/* copies that reach the server now (path delay) */
+	for(k = s->arr_head[t]; k >= 0; k = sim_done[k].next)
+		if(sim_enqueue(s, sim_done[k].id) < 0)
+			s->lost++;
+	/* the server's single worker; its answer goes back over the downlink */
 	while(s->busy_until <= t && s->qh != s->qt) {
+		int64_t back;
 		id = s->q[s->qh++ & (SIM_QCAP - 1)];
 		s->busy_until = (s->busy_until > t ? s->busy_until : t) + s->service_ms;
-		if(s->busy_until < SIM_MAX_MS + 10000) {
+		back = s->busy_until;
+		if(s->owd_ms || s->ser_ms) {
+			s->down_free = (s->down_free > back ? s->down_free : back) + s->ser_ms;
+			back = s->down_free + s->owd_ms;
+		}
+		if(back < SIM_MAX_MS + 10000) {
 			sim_done[sim_ndone].id = id;
-			sim_done[sim_ndone].next = s->done_head[s->busy_until];
-			s->done_head[s->busy_until] = sim_ndone++;
+			sim_done[sim_ndone].next = s->done_head[back];
+			s->done_head[back] = sim_ndone++;
 		}
 	}
 	/* the module's timer */
@@ -564,9 +604,9 @@ static void t_low_rate_noise(void **state)
 			ovs_est_sent(&e, 0, t * 1000 - 150000);
 			if(i == 20) {
 				ovs_est_retrans(&e);
-				ovs_est_timeout(&e, t * 1000 - 150000);
+				ovs_est_timeout(&e, t * 1000 - 150000, 1);
 			} else {
-				ovs_est_first_response(&e, t * 1000 - 150000, t * 1000 - 148000);
+				ovs_est_first_response(&e, t * 1000 - 150000, t * 1000 - 148000, 0, 0);
 				ovs_est_final(&e, &p, 200, 2000, -1, t);
 			}
 		}
@@ -592,13 +632,13 @@ static void t_single_late_answer(void **state)
 			if(t == 10100) {
 				lost_sent = t; /* ...this one is lost */
 			} else {
-				ovs_est_first_response(&e, t * 1000, t * 1000 + 2000);
+				ovs_est_first_response(&e, t * 1000, t * 1000 + 2000, 0, 0);
 				ovs_est_final(&e, &p, 200, 2000, -1, t);
 			}
 		}
 		if(t == 10600) {
 			ovs_est_retrans(&e);
-			ovs_est_first_response(&e, lost_sent * 1000, t * 1000 + 2000);
+			ovs_est_first_response(&e, lost_sent * 1000, t * 1000 + 2000, 1, t * 1000);
 			ovs_est_final(&e, &p, 200, 502000, -1, t);
 		}
 		if(t % 200 == 0) {
@@ -744,27 +784,27 @@ static void t_priority_never_shed(void **state)
 	oc.validity_ms = 5000;
 	assert_int_equal(ovs_ctl_feedback(&c, &oc, 0), 1);
 	for(i = 0; i < 100; i++) {
-		assert_int_equal(ovs_ctl_admit(&c, &p, OVS_OVERLOAD, 100000, OVS_CLASS_DIALOG, -1, 10),
+		assert_int_equal(ovs_ctl_admit(&c, &p, OVS_OVERLOAD, 100000, 100000, OVS_CLASS_DIALOG, -1, 10),
 				OVS_ADMIT);
 		assert_int_equal(
-				ovs_ctl_admit(&c, &p, OVS_OVERLOAD, 100000, OVS_CLASS_CRITICAL, -1, 10),
+				ovs_ctl_admit(&c, &p, OVS_OVERLOAD, 100000, 100000, OVS_CLASS_CRITICAL, -1, 10),
 				OVS_ADMIT);
-		assert_int_equal(ovs_ctl_admit(&c, &p, OVS_OVERLOAD, 0, OVS_CLASS_NEW, -1, 10),
+		assert_int_equal(ovs_ctl_admit(&c, &p, OVS_OVERLOAD, 0, 0, OVS_CLASS_NEW, -1, 10),
 				OVS_SHED_EXPLICIT);
 	}
 	/* normal state and no feedback: everything passes... */
 	ovs_ctl_init(&c, &p);
 	for(i = 0; i < 100; i++)
-		assert_int_equal(ovs_ctl_admit(&c, &p, OVS_NORMAL, 1, OVS_CLASS_NEW, -1, 10),
+		assert_int_equal(ovs_ctl_admit(&c, &p, OVS_NORMAL, 1, 1, OVS_CLASS_NEW, -1, 10),
 				OVS_ADMIT);
 	/* ...up to a backlog no healthy destination holds (4 x headroom before
 	 * any answer rate is known) */
-	assert_int_equal(ovs_ctl_admit(&c, &p, OVS_NORMAL, 4 * p.win_headroom - 1,
+	assert_int_equal(ovs_ctl_admit(&c, &p, OVS_NORMAL, 4 * p.win_headroom - 1, 4 * p.win_headroom - 1,
 							 OVS_CLASS_NEW, -1, 10),
 			OVS_ADMIT);
-	assert_int_equal(ovs_ctl_admit(&c, &p, OVS_NORMAL, 4 * p.win_headroom, OVS_CLASS_NEW, -1, 10),
+	assert_int_equal(ovs_ctl_admit(&c, &p, OVS_NORMAL, 4 * p.win_headroom, 4 * p.win_headroom, OVS_CLASS_NEW, -1, 10),
 			OVS_SHED_WINDOW);
-	assert_int_equal(ovs_ctl_admit(&c, &p, OVS_NORMAL, 100000, OVS_CLASS_DIALOG, -1, 10),
+	assert_int_equal(ovs_ctl_admit(&c, &p, OVS_NORMAL, 100000, 100000, OVS_CLASS_DIALOG, -1, 10),
 			OVS_ADMIT);
 }
 
@@ -776,9 +816,9 @@ static void t_window_sheds_new_only(void **state)
 	ovs_ctl_params_default(&p);
 	ovs_ctl_init(&c, &p);
 	c.window = 4;
-	assert_int_equal(ovs_ctl_admit(&c, &p, OVS_HIGH, 3, OVS_CLASS_NEW, -1, 0), OVS_ADMIT);
-	assert_int_equal(ovs_ctl_admit(&c, &p, OVS_HIGH, 4, OVS_CLASS_NEW, -1, 0), OVS_SHED_WINDOW);
-	assert_int_equal(ovs_ctl_admit(&c, &p, OVS_HIGH, 4, OVS_CLASS_DIALOG, -1, 0), OVS_ADMIT);
+	assert_int_equal(ovs_ctl_admit(&c, &p, OVS_HIGH, 3, 3, OVS_CLASS_NEW, -1, 0), OVS_ADMIT);
+	assert_int_equal(ovs_ctl_admit(&c, &p, OVS_HIGH, 4, 4, OVS_CLASS_NEW, -1, 0), OVS_SHED_WINDOW);
+	assert_int_equal(ovs_ctl_admit(&c, &p, OVS_HIGH, 4, 4, OVS_CLASS_DIALOG, -1, 0), OVS_ADMIT);
 }
 
 /* loss law: the admitted share follows the fraction exactly (deterministic
@@ -794,7 +834,7 @@ static void t_loss_fraction(void **state)
 	ovs_ctl_init(&c, &p);
 	c.admit = 0.25;
 	for(i = 0; i < 1000; i++)
-		if(ovs_ctl_admit(&c, &p, OVS_OVERLOAD, 0, OVS_CLASS_NEW, -1, 0) == OVS_ADMIT)
+		if(ovs_ctl_admit(&c, &p, OVS_OVERLOAD, 0, 0, OVS_CLASS_NEW, -1, 0) == OVS_ADMIT)
 			n++;
 	assert_int_equal(n, 250);
 }
@@ -820,7 +860,7 @@ static void t_explicit_feedback(void **state)
 	assert_int_equal(ovs_ctl_feedback(&c, &oc, 0), 1);
 	assert_int_equal(ovs_ctl_explicit(&c, 500), 40);
 	for(i = 0; i < 1000; i++)
-		if(ovs_ctl_admit(&c, &p, OVS_NORMAL, 0, OVS_CLASS_NEW, -1, 500) == OVS_ADMIT)
+		if(ovs_ctl_admit(&c, &p, OVS_NORMAL, 0, 0, OVS_CLASS_NEW, -1, 500) == OVS_ADMIT)
 			n++;
 	assert_int_equal(n, 600);
 	/* the same seq again: validity still counts from the first receipt */
@@ -861,13 +901,13 @@ static void t_explicit_no_compounding(void **state)
 	assert_int_equal(ovs_ctl_feedback(&c, &oc, 0), 1);
 	/* the client dropped 40 % already: nothing more */
 	for(i = 0; i < 1000; i++)
-		if(ovs_ctl_admit(&c, &p, OVS_NORMAL, 0, OVS_CLASS_NEW, 40, 10) == OVS_ADMIT)
+		if(ovs_ctl_admit(&c, &p, OVS_NORMAL, 0, 0, OVS_CLASS_NEW, 40, 10) == OVS_ADMIT)
 			n++;
 	assert_int_equal(n, 1000);
 	/* it dropped 20 %: 0.6 / 0.8 = 75 % of what it sends passes */
 	n = 0;
 	for(i = 0; i < 1000; i++)
-		if(ovs_ctl_admit(&c, &p, OVS_NORMAL, 0, OVS_CLASS_NEW, 20, 10) == OVS_ADMIT)
+		if(ovs_ctl_admit(&c, &p, OVS_NORMAL, 0, 0, OVS_CLASS_NEW, 20, 10) == OVS_ADMIT)
 			n++;
 	assert_int_equal(n, 750);
 }
