@@ -15,6 +15,10 @@
 #define OVS_EW_DECAY 0.6 /* per-interval decay of the event counts behind ratios */
 #define OVS_LOSS_EVENT_SCORE 50.0
 #define OVS_INF 1e30
+/* a copy's answer takes at least this share of the base delay (Allman and
+ * Paxson take 1/2 of the minimum RTT; the base here is a minimum of
+ * per-interval medians, and T1 = 500 ms is half a 1 s round trip) */
+#define OVS_RTX_MIN_FRAC 0.75
 
 void ovs_est_params_default(ovs_est_params_t *p)
 {
@@ -238,10 +242,10 @@ static int ovs_rtx_spurious(ovs_est_t *e, int64_t d, int64_t dc)
 
 	if(dc < 0)
 		return 1; /* the copy left after the response: no copy was needed */
-	if(e->base50_ms > 0 && (double)dc < e->base50_ms * 1000.0 / 2)
+	if(e->base50_ms > 0 && (double)dc < e->base50_ms * 1000.0 * OVS_RTX_MIN_FRAC)
 		return 1;
 	if(n == 0)
-		return 0;
+		return 1; /* nothing to compare with: the common case (no loss) */
 	memcpy(v, e->recent_us, sizeof(int64_t) * n);
 	qsort(v, n, sizeof(int64_t), ovs_cmp_i64);
 	D = v[n / 2];
@@ -329,10 +333,15 @@ uint32_t ovs_est_occupancy(const ovs_est_t *e)
 	return e->inflight + e->acc.send_errors;
 }
 
-uint32_t ovs_est_held(ovs_est_t *e, int64_t now_us)
+uint32_t ovs_est_held(ovs_est_t *e, const ovs_est_params_t *p, int64_t now_us)
 {
 	uint32_t occ = ovs_est_occupancy(e), young;
 	double tau = e->path_ms > e->meas90_ms ? e->path_ms : e->meas90_ms;
+
+	/* a backlog being worked off (this interval the destination answered
+	 * about what it was sent) is not growing, whatever its size */
+	if(e->acc.sent <= e->acc.responses + e->acc.timeouts + (uint32_t)p->min_samples)
+		return 0;
 
 	young = ovs_sent_within(e, now_us / 1000, tau);
 	return occ > young ? occ - young : 0;
@@ -413,7 +422,7 @@ int ovs_est_tick(ovs_est_t *e, const ovs_est_params_t *p, int64_t now_ms, int64_
 	ovs_acc_t *a = &e->acc;
 	double p50 = 0, p90 = 0, s, w, alpha, hi_exit, ov_exit;
 	ovs_state_t old = e->state;
-	uint32_t unrel;
+	uint32_t unrel, held, young;
 	int have = a->responses > 0, censored = 0;
 
 	e->intervals++;
@@ -456,10 +465,15 @@ int ovs_est_tick(ovs_est_t *e, const ovs_est_params_t *p, int64_t now_ms, int64_
 	/* Little's law: the backlog over the answer rate is the delay a
 	 * request sent now will see. It leads the measured delays (which only
 	 * tell about requests already answered) when a queue builds; used
-	 * once the backlog is large enough to mean something. */
-	if(e->inflight >= (uint32_t)p->min_samples && a->responses > 0) {
+	 * once the backlog is large enough to mean something. The backlog is
+	 * what was sent longer ago than the path's own delay: younger requests
+	 * are on their way (a burst on a long path is not a queue yet). */
+	held = e->inflight;
+	young = ovs_sent_within(e, now_ms, e->path_ms);
+	held = held > young ? held - young : 0;
+	if(held >= (uint32_t)p->min_samples && a->responses > 0) {
 		censored = 1;
-		e->little_ms = (double)e->inflight * p->interval_ms / a->responses;
+		e->little_ms = (double)held * p->interval_ms / a->responses;
 		if(e->little_ms > p50)
 			p50 = e->little_ms;
 		if(e->little_ms > p90)
@@ -484,7 +498,7 @@ int ovs_est_tick(ovs_est_t *e, const ovs_est_params_t *p, int64_t now_ms, int64_
 		 * (a lost datagram answered after a retransmission) is not a
 		 * queue */
 		e->ew_delay_n = e->ew_delay_n * OVS_EW_DECAY + a->responses
-						+ (censored ? e->inflight : 0);
+						+ (censored ? held : 0);
 		w = e->ew_delay_n / (double)p->min_samples;
 		s = ovs_clamp100(s) * (w < 1 ? w : 1);
 		/* in state normal, a queue that is not growing is a burst being

@@ -174,7 +174,7 @@ uint32_t ovs_est_occupancy(const ovs_est_t *e);
  * within the path's current delay (still on their way, or their answers
  * are): what a burst on a long or slow path puts in flight is not a
  * backlog at the destination */
-uint32_t ovs_est_held(ovs_est_t *e, int64_t now_us);
+uint32_t ovs_est_held(ovs_est_t *e, const ovs_est_params_t *p, int64_t now_us);
 
 /* close the interval: scores, level, state. Returns 1 if the state changed. */
 int ovs_est_tick(ovs_est_t *e, const ovs_est_params_t *p, int64_t now_ms,

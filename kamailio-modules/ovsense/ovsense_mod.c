@@ -605,7 +605,7 @@ static int ovs_admit(sip_msg_t *msg, str *dest, int cls)
 	up = ovs_oc_advertise ? ovs_upstream_supports(msg) : 0;
 	lock_get(&d->lock);
 	dec = ovs_ctl_admit(&d->ctl, &ovs_cp, d->est.state, ovs_est_occupancy(&d->est),
-			ovs_est_held(&d->est, now_us), cls, up ? d->adv_value : -1, now_us / 1000);
+			ovs_est_held(&d->est, &ovs_ep, now_us), cls, up ? d->adv_value : -1, now_us / 1000);
 	if(up && cls == OVS_CLASS_NEW) {
 		d->up_offered++;
 		if(dec == OVS_SHED_WINDOW || dec == OVS_SHED_LOSS)

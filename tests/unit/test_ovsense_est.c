@@ -25,6 +25,7 @@
  *  - single events at low rates do not leave state normal; load hovering
  *    around capacity does not flap.
  */
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -251,7 +252,7 @@ static void sim_step(sim_t *s, int t, double rate)
 		else
 			s->offered_dialog++;
 		dec = s->control ? ovs_ctl_admit(&s->c, &s->cp, s->e.state, ovs_est_occupancy(&s->e),
-								   ovs_est_held(&s->e, now_us), cls, -1, t)
+								   ovs_est_held(&s->e, &s->ep, now_us), cls, -1, t)
 						 : OVS_ADMIT;
 		if(dec != OVS_ADMIT) {
 			if(cls == OVS_CLASS_NEW)
@@ -767,6 +768,153 @@ static void t_open_loop_collapses(void **state)
 	}
 }
 
+
+/* ---- a long, slow path (issue 8: the NVG senses Proxy 1 over umts) ----------------- */
+
+/* A umts-like access link: one-way delay owd (RTT 2 x owd plus
+ * serialisation), 600-byte messages at 128 kbit/s (37.5 ms each way, FIFO,
+ * copies included), a fast server (2 ms per request, capacity 500/s), T1
+ * 500 ms below the round trip: every request is retransmitted at least
+ * once before its answer. */
+static sim_t *umts_new(int owd_ms, int control)
+{
+	sim_t *s = sim_new(0, control, OVS_LAW_OCCUPANCY);
+
+	s->owd_ms = owd_ms;
+	s->ser_ms = 38;
+	s->service_ms = 2;
+	s->fr_ms = 32000;
+	s->patience_ms = 32000;
+	return s;
+}
+
+/* paced REGISTERs (10/s, the handoff bench's pace), then a burst of 100 at
+ * once over the same path, then paced traffic again once the link has
+ * carried the burst and the copies tm sent of it (T1 doubling: about three
+ * per request, ~12 s of serialisation at 128 kbit/s; a request sent in
+ * those seconds waits behind them, which is real delay): state normal
+ * throughout, nothing shed, every request answered, the retransmissions
+ * recognised as spurious */
+static void umts_paced_and_burst(int owd_ms)
+{
+	sim_t *s;
+	int n;
+
+	reset_done();
+	s = umts_new(owd_ms, 1);
+	sim_run(s, 0, 20000, 10.0);
+	print_message("  owd %d ms: paced 10/s: base %.0f ms, %" PRIu64 " retransmissions,"
+				  " %" PRIu64 " spurious, level %.0f %s\n",
+			owd_ms, s->e.base50_ms, s->e.tot_retrans, s->e.tot_spurious, s->e.level,
+			ovs_state_name(s->e.state));
+	assert_int_equal(s->transitions, 0);
+	assert_true(s->e.tot_retrans >= 150);
+	assert_true(s->e.tot_spurious >= s->e.tot_retrans * 95 / 100);
+	/* the burst: 100 requests in one millisecond */
+	s->acc += 100;
+	sim_run(s, 20000, 40000, 0.0);
+	sim_run(s, 40000, 60000, 10.0);
+	n = s->nreq;
+	print_message("  owd %d ms: burst of 100, then paced: %d sent, %d answered, %d shed,"
+				  " %" PRIu64 " retransmissions (%" PRIu64 " spurious), %d state changes,"
+				  " level %.0f\n",
+			owd_ms, n, s->answered, s->shed_new, s->e.tot_retrans, s->e.tot_spurious,
+			s->transitions, s->e.level);
+	assert_int_equal(s->shed_new, 0);
+	assert_int_equal(s->transitions, 0);
+	assert_int_equal(s->e.state, OVS_NORMAL);
+	assert_true(s->answered >= n - 15); /* the last second is on its way */
+	assert_true(s->e.tot_spurious >= s->e.tot_retrans * 90 / 100);
+	sim_free(s);
+}
+
+static void t_umts_500ms(void **state)
+{
+	umts_paced_and_burst(250); /* the umts profile: 500 ms RTT + serialisation */
+}
+
+static void t_umts_1s(void **state)
+{
+	umts_paced_and_burst(500); /* 1 s RTT */
+}
+
+/* a burst of 100 as the very first requests (no base delay learned yet) */
+static void t_umts_burst_at_start(void **state)
+{
+	sim_t *s;
+
+	reset_done();
+	s = umts_new(250, 1);
+	s->acc = 100;
+	sim_run(s, 0, 20000, 0.0);
+	sim_run(s, 20000, 40000, 10.0);
+	print_message("  burst at start: %d sent, %d answered, %d shed, %d state changes,"
+				  " level %.0f\n",
+			s->nreq, s->answered, s->shed_new, s->transitions, s->e.level);
+	assert_int_equal(s->shed_new, 0);
+	assert_int_equal(s->transitions, 0);
+	sim_free(s);
+}
+
+/* a real overload on the same slow path: the server answers slower and
+ * slower (service time 2 ms, then 150 ms: capacity 6.7/s under the 10/s
+ * offered); it still reaches overload, within the documented bound */
+static void t_umts_real_overload(void **state)
+{
+	sim_t *s;
+	int k;
+
+	reset_done();
+	s = umts_new(250, 0);
+	sim_run(s, 0, 20000, 10.0);
+	assert_int_equal(s->e.state, OVS_NORMAL);
+	s->service_ms = 150;
+	sim_run(s, 20000, 40000, 10.0);
+	k = sim_first(s, TICKS(20000), OVS_OVERLOAD);
+	print_message("  slow path, server at 0.67x of the offered load: overload after %d"
+				  " intervals, level %.0f\n",
+			k - TICKS(20000) + 1, s->e.level);
+	assert_true(k >= 0 && k - TICKS(20000) + 1 <= 15);
+	sim_free(s);
+}
+
+/* ...and when it answers 503 + Retry-After instead */
+static void t_umts_503(void **state)
+{
+	sim_t *s;
+	int k;
+
+	reset_done();
+	s = umts_new(250, 0);
+	sim_run(s, 0, 20000, 10.0);
+	s->reject_503 = 1;
+	s->retry_after_s = 5;
+	sim_run(s, 20000, 25000, 10.0);
+	k = sim_first(s, TICKS(20000), OVS_OVERLOAD);
+	print_message("  slow path, 503 + Retry-After: overload after %d intervals\n",
+			k - TICKS(20000) + 1);
+	assert_true(k >= 0 && k - TICKS(20000) + 1 <= 8);
+	sim_free(s);
+}
+
+/* ...and when it drops 40 % of the requests (retransmissions needed) */
+static void t_umts_loss(void **state)
+{
+	sim_t *s;
+
+	reset_done();
+	s = umts_new(250, 0);
+	sim_run(s, 0, 20000, 10.0);
+	s->drop_pct = 40;
+	sim_run(s, 20000, 40000, 10.0);
+	print_message("  slow path, 40 %% lost: retransmission ratio %.2f, %" PRIu64
+				  " of %" PRIu64 " spurious, state %s\n",
+			s->e.retrans_ratio, s->e.tot_spurious, s->e.tot_retrans,
+			ovs_state_name(s->e.state));
+	assert_int_not_equal(s->e.state, OVS_NORMAL);
+	sim_free(s);
+}
+
 /* ---- control law unit behaviour ------------------------------------------------- */
 
 static void t_priority_never_shed(void **state)
@@ -986,6 +1134,12 @@ int main(void)
 			cmocka_unit_test_setup_teardown(t_closed_tcp_occupancy, setup, teardown),
 			cmocka_unit_test_setup_teardown(t_closed_udp_loss, setup, teardown),
 			cmocka_unit_test_setup_teardown(t_closed_tcp_loss, setup, teardown),
+			cmocka_unit_test_setup_teardown(t_umts_500ms, setup, teardown),
+			cmocka_unit_test_setup_teardown(t_umts_1s, setup, teardown),
+			cmocka_unit_test_setup_teardown(t_umts_burst_at_start, setup, teardown),
+			cmocka_unit_test_setup_teardown(t_umts_real_overload, setup, teardown),
+			cmocka_unit_test_setup_teardown(t_umts_503, setup, teardown),
+			cmocka_unit_test_setup_teardown(t_umts_loss, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
