@@ -23,7 +23,12 @@
  *  - with either control law, goodput >= 90 % of capacity at 3x and 5x,
  *    over UDP and TCP, in-dialog requests never shed;
  *  - single events at low rates do not leave state normal; load hovering
- *    around capacity does not flap.
+ *    around capacity does not flap;
+ *  - behind a umts-like link (one-way delay, 128 kbit/s serialisation, RTT
+ *    above T1, tm's copies on the link): paced REGISTERs and a burst of 100
+ *    stay normal with nothing shed, the copies are found spurious; a server
+ *    that slows down, answers 503 or drops requests still reaches overload
+ *    (README 2.4).
  */
 #include <inttypes.h>
 #include <setjmp.h>
