@@ -1114,7 +1114,8 @@ static void ovs_rpc_dest(rpc_t *rpc, void *ctx, void *parent, ovs_dest_t *d, int
 				(int)(s.est.s_tcp + 0.5), "demand", (int)(s.est.s_demand + 0.5));
 	if(rpc->struct_add(h, "{", "totals", &tot) >= 0)
 		rpc->struct_add(tot, "ddddddddddddddd", "sent", (int)s.est.tot_sent, "retrans",
-				(int)s.est.tot_retrans, "retrans_spurious", (int)s.est.tot_spurious, "responses", (int)s.est.tot_responses, "finals",
+				(int)s.est.tot_retrans, "retrans_spurious", (int)s.est.tot_spurious,
+				"responses", (int)s.est.tot_responses, "finals",
 				(int)s.est.tot_finals, "rejects_503", (int)s.est.tot_rejects, "timeouts",
 				(int)s.est.tot_timeouts, "send_errors", (int)s.est.tot_send_errors,
 				"offered_new", (int)s.ctl.tot_offered, "admitted_new",

@@ -833,6 +833,62 @@ static void umts_paced_and_burst(int owd_ms)
 	sim_free(s);
 }
 
+/* the ambiguity rules one by one, on a 558 ms path */
+static void t_spurious_rules(void **state)
+{
+	ovs_est_t e;
+	ovs_est_params_t p;
+	int64_t t = 0;
+	int i;
+
+	ovs_est_params_default(&p);
+	ovs_est_init(&e, 0);
+	/* no history: the response goes with the first transmission */
+	ovs_est_sent(&e, 0, 0);
+	ovs_est_retrans(&e);
+	ovs_est_first_response(&e, 0, 900000, 1, 500000);
+	assert_int_equal(e.tot_spurious, 1);
+	assert_int_equal(e.acc.retrans, 0);
+	/* learn the path: 558 ms, 5 per interval */
+	for(i = 0; i < 50; i++) {
+		t = (int64_t)(i + 1) * 200;
+		ovs_est_sent(&e, 0, t * 1000 - 558000);
+		ovs_est_first_response(&e, t * 1000 - 558000, t * 1000, 0, 0);
+		if(i % 5 == 4)
+			ovs_est_tick(&e, &p, t, t * 1000);
+	}
+	assert_true(e.base50_ms > 500 && e.base50_ms < 620);
+	/* the answer 60 ms after the copy: no copy makes a round trip so fast */
+	ovs_est_sent(&e, 0, t * 1000);
+	ovs_est_retrans(&e);
+	ovs_est_first_response(&e, t * 1000, t * 1000 + 560000, 1, t * 1000 + 500000);
+	assert_int_equal(e.tot_spurious, 2);
+	assert_int_equal(e.acc.retrans, 0);
+	/* the first transmission was lost: answered a round trip after the copy */
+	ovs_est_sent(&e, 0, t * 1000);
+	ovs_est_retrans(&e);
+	ovs_est_first_response(&e, t * 1000, t * 1000 + 1060000, 1, t * 1000 + 500000);
+	assert_int_equal(e.tot_spurious, 2);
+	assert_int_equal(e.acc.retrans, 1);
+	/* behind a queue (the last answers took ~2 s): the 2.1 s answer is the
+	 * first transmission's, not the copy's (1.6 s after it) */
+	for(i = 0; i < OVS_RECENT; i++) {
+		ovs_est_sent(&e, 0, t * 1000);
+		ovs_est_first_response(&e, t * 1000, t * 1000 + 2000000 + i * 40000, 0, 0);
+	}
+	ovs_est_sent(&e, 0, t * 1000);
+	ovs_est_retrans(&e);
+	ovs_est_retrans(&e);
+	ovs_est_first_response(&e, t * 1000, t * 1000 + 2100000, 2, t * 1000 + 1500000);
+	assert_int_equal(e.tot_spurious, 4);
+	assert_int_equal(e.acc.retrans, 1);
+	/* a timeout: every copy was needed */
+	ovs_est_sent(&e, 0, t * 1000);
+	ovs_est_timeout(&e, t * 1000, 6);
+	assert_int_equal(e.acc.retrans, 7);
+	assert_int_equal(e.tot_retrans, 5);
+}
+
 static void t_umts_500ms(void **state)
 {
 	umts_paced_and_burst(250); /* the umts profile: 500 ms RTT + serialisation */
@@ -952,10 +1008,17 @@ static void t_priority_never_shed(void **state)
 				OVS_ADMIT);
 	/* ...up to a backlog no healthy destination holds (4 x headroom before
 	 * any answer rate is known) */
-	assert_int_equal(ovs_ctl_admit(&c, &p, OVS_NORMAL, 4 * p.win_headroom - 1, 4 * p.win_headroom - 1,
-							 OVS_CLASS_NEW, -1, 10),
+	assert_int_equal(ovs_ctl_admit(&c, &p, OVS_NORMAL, 4 * p.win_headroom - 1,
+							 4 * p.win_headroom - 1, OVS_CLASS_NEW, -1, 10),
 			OVS_ADMIT);
-	assert_int_equal(ovs_ctl_admit(&c, &p, OVS_NORMAL, 4 * p.win_headroom, 4 * p.win_headroom, OVS_CLASS_NEW, -1, 10),
+	assert_int_equal(ovs_ctl_admit(&c, &p, OVS_NORMAL, 4 * p.win_headroom,
+							 4 * p.win_headroom, OVS_CLASS_NEW, -1, 10),
+			OVS_SHED_WINDOW);
+	/* in state normal the cap counts what the destination holds, not what
+	 * is still on the path (a burst on a slow link)... */
+	assert_int_equal(ovs_ctl_admit(&c, &p, OVS_NORMAL, 100, 0, OVS_CLASS_NEW, -1, 10), OVS_ADMIT);
+	/* ...out of it, the laws count every unanswered request */
+	assert_int_equal(ovs_ctl_admit(&c, &p, OVS_HIGH, 100, 0, OVS_CLASS_NEW, -1, 10),
 			OVS_SHED_WINDOW);
 	assert_int_equal(ovs_ctl_admit(&c, &p, OVS_NORMAL, 100000, 100000, OVS_CLASS_DIALOG, -1, 10),
 			OVS_ADMIT);
@@ -1139,6 +1202,7 @@ int main(void)
 			cmocka_unit_test_setup_teardown(t_closed_tcp_occupancy, setup, teardown),
 			cmocka_unit_test_setup_teardown(t_closed_udp_loss, setup, teardown),
 			cmocka_unit_test_setup_teardown(t_closed_tcp_loss, setup, teardown),
+			cmocka_unit_test(t_spurious_rules),
 			cmocka_unit_test_setup_teardown(t_umts_500ms, setup, teardown),
 			cmocka_unit_test_setup_teardown(t_umts_1s, setup, teardown),
 			cmocka_unit_test_setup_teardown(t_umts_burst_at_start, setup, teardown),
