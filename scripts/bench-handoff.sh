@@ -38,9 +38,6 @@
 # send no RTP (the JSON says so in "completion_measure").
 # calls_lost: calls that did not survive the moves (their final BYE through
 # the route set failed), both modes added.
-# Overload control (ovsense) is off on the NVG and on Proxy 1 in both modes:
-# on a 500 ms access link the NVG's ovsense reads the link's own delay as
-# Proxy 1 being loaded and sheds bursts of REGISTERs (see the report).
 
 source "$(dirname "$0")/../tests/lib/harness.sh"
 source "$(dirname "$0")/../tests/lib/netns.sh"
@@ -111,7 +108,7 @@ H_KAM_SHM=256 H_NS="$HOM" h_kamailio proxy2 "$H_ROOT/cfg/kamailio/proxy2.cfg" \
     -A "INTERNET_PEERS=\"$HOMEIP:$P1\""
 H_KAM_SHM=256 H_NS="$HOM" h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" \
     -A "LISTEN=udp:$HOMEIP:$P1" -A "NEXT_HOP=\"sip:$HOMEIP:$P2\"" \
-    -A "CDP_CONFIG=\"$H_CDP_XML\"" -A NO_OVSENSE
+    -A "CDP_CONFIG=\"$H_CDP_XML\""
 
 # ---- helpers ---------------------------------------------------------------------------
 declare -A CTR
@@ -216,7 +213,7 @@ run_mode() {
             -A "NVG_DOMAIN=\"$NVGD\"" -A 'INGRESS_NET="198.18.10.0/24"' \
             -A "DB_URL=\"sqlite://$H_DIR/nvg.sqlite\"" -A NVG_REGISTER -A REGISTER_EXPIRES=3600 \
             -A "HOTP_SECRET_FILE=\"$H_DIR/nvg.secret\"" -A "HOTP_COUNTER_FILE=\"$H_DIR/nvg.counter\"" \
-            -A "MAX_BINDINGS=$((MAXN + 100))" -A LOG_LEVEL=1 -A NO_OVSENSE
+            -A "MAX_BINDINGS=$((MAXN + 100))" -A LOG_LEVEL=1
         h_wait_for 60 bash -c "kamcmd -s unix:$H_DIR/nvg.ctl nvg.status | grep -q 'own_registration: registered'" \
             || h_fail "the NVG did not register"
         dst="$ING:5060"

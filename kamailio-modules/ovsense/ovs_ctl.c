@@ -76,7 +76,7 @@ int ovs_ctl_explicit(const ovs_ctl_t *c, int64_t now_ms)
 }
 
 int ovs_ctl_admit(ovs_ctl_t *c, const ovs_ctl_params_t *p, ovs_state_t st,
-		uint32_t inflight, int cls, int upstream_adv, int64_t now_ms)
+		uint32_t inflight, uint32_t held, int cls, int upstream_adv, int64_t now_ms)
 {
 	int oc;
 	double keep;
@@ -111,8 +111,10 @@ int ovs_ctl_admit(ovs_ctl_t *c, const ovs_ctl_params_t *p, ovs_state_t st,
 	}
 
 	if(st == OVS_NORMAL || p->law == OVS_LAW_LOSS) {
-		/* a backlog no healthy destination holds */
-		if((double)inflight >= (double)(int)c->backlog_cap) {
+		/* a backlog no healthy destination holds; in state normal, what
+		 * is still on a long or slow path is not held by the destination
+		 * (once the estimator has seen load, the law counts everything) */
+		if((double)(st == OVS_NORMAL ? held : inflight) >= (double)(int)c->backlog_cap) {
 			c->shed++;
 			c->shed_window++;
 			c->tot_shed++;

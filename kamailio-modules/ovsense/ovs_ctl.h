@@ -90,7 +90,9 @@ void ovs_ctl_init(ovs_ctl_t *c, const ovs_ctl_params_t *p);
 
 /*
  * Decide for one request of class cls toward a destination whose estimator
- * is in state st and which holds `inflight` unanswered requests.
+ * is in state st and which holds `inflight` unanswered requests (the
+ * occupancy window counts them all), `held` of them beyond the path's
+ * current delay (ovs_est_held(); the backlog cap counts only those).
  * upstream_adv: -1, or the loss percentage this proxy currently advertises
  * to the RFC 7339 client the request comes from (which has already dropped
  * that share: explicit feedback from the destination is then applied only
@@ -98,7 +100,7 @@ void ovs_ctl_init(ovs_ctl_t *c, const ovs_ctl_params_t *p);
  * Returns OVS_ADMIT or one of the OVS_SHED_* codes.
  */
 int ovs_ctl_admit(ovs_ctl_t *c, const ovs_ctl_params_t *p, ovs_state_t st,
-		uint32_t inflight, int cls, int upstream_adv, int64_t now_ms);
+		uint32_t inflight, uint32_t held, int cls, int upstream_adv, int64_t now_ms);
 
 /* once per interval, right after ovs_est_tick() */
 void ovs_ctl_tick(ovs_ctl_t *c, const ovs_ctl_params_t *p, const ovs_est_t *e,

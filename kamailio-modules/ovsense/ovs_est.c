@@ -7,6 +7,7 @@
  */
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ovs_est.h"
@@ -14,6 +15,10 @@
 #define OVS_EW_DECAY 0.6 /* per-interval decay of the event counts behind ratios */
 #define OVS_LOSS_EVENT_SCORE 50.0
 #define OVS_INF 1e30
+/* a copy's answer takes at least this share of the base delay (Allman and
+ * Paxson take 1/2 of the minimum RTT; the base here is a minimum of
+ * per-interval medians, and T1 = 500 ms is half a 1 s round trip) */
+#define OVS_RTX_MIN_FRAC 0.75
 
 void ovs_est_params_default(ovs_est_params_t *p)
 {
@@ -154,12 +159,52 @@ void ovs_est_init(ovs_est_t *e, int64_t now_ms)
 		e->slot50[i] = e->slot90[i] = OVS_INF;
 	e->slot_start_ms = now_ms;
 	e->state_since_ms = now_ms;
+	e->send_slot_t0 = now_ms;
+	e->path_ms = OVS_T1_MS;
+	e->floor50_ms = -1;
 	if(!ovs_edges_ready)
 		ovs_edges_init();
 }
 
+/* move the send history to now_ms (slots passed over are emptied) */
+static void ovs_send_advance(ovs_est_t *e, int64_t now_ms)
+{
+	int64_t n;
+
+	if(now_ms - e->send_slot_t0 < OVS_SEND_SLOT_MS)
+		return;
+	n = (now_ms - e->send_slot_t0) / OVS_SEND_SLOT_MS;
+	e->send_slot_t0 += n * OVS_SEND_SLOT_MS;
+	if(n >= OVS_SEND_SLOTS) {
+		memset(e->send_slot, 0, sizeof(e->send_slot));
+		return;
+	}
+	while(n-- > 0) {
+		e->send_cur = (e->send_cur + 1) % OVS_SEND_SLOTS;
+		e->send_slot[e->send_cur] = 0;
+	}
+}
+
+/* first transmissions in the slots that started less than tau_ms ago */
+static uint32_t ovs_sent_within(ovs_est_t *e, int64_t now_ms, double tau_ms)
+{
+	uint32_t n = 0;
+	int k, i;
+
+	ovs_send_advance(e, now_ms);
+	for(k = 0; k < OVS_SEND_SLOTS; k++) {
+		if((double)(now_ms - (e->send_slot_t0 - (int64_t)k * OVS_SEND_SLOT_MS)) >= tau_ms)
+			break;
+		i = (e->send_cur - k + OVS_SEND_SLOTS) % OVS_SEND_SLOTS;
+		n += e->send_slot[i];
+	}
+	return n;
+}
+
 void ovs_est_sent(ovs_est_t *e, int reliable, int64_t now_us)
 {
+	ovs_send_advance(e, now_us / 1000);
+	e->send_slot[e->send_cur]++;
 	e->acc.sent++;
 	if(reliable)
 		e->acc.sent_rel++;
@@ -172,8 +217,39 @@ void ovs_est_sent(ovs_est_t *e, int reliable, int64_t now_us)
 
 void ovs_est_retrans(ovs_est_t *e)
 {
-	e->acc.retrans++;
 	e->tot_retrans++;
+}
+
+static int ovs_cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+/* Were the nrtx retransmissions of a request needed? The response is
+ * ambiguous (Karn and Partridge): it may answer the first transmission
+ * (delay d from it) or the last copy (delay dc from that). The copy cannot
+ * have been answered sooner than half the path's base delay after it was
+ * sent (Allman and Paxson's test for spurious retransmission timeouts);
+ * otherwise the response goes with the transmission whose delay is closer
+ * to the delays of the last answered requests (the path's current delay:
+ * on a long path or behind a queue on a slow link they are all long, after
+ * a lost request the others are short). 1: spurious. */
+static int ovs_rtx_spurious(ovs_est_t *e, int64_t d, int64_t dc)
+{
+	int64_t v[OVS_RECENT], D;
+	int n = e->recent_n;
+
+	if(dc < 0)
+		return 1; /* the copy left after the response: no copy was needed */
+	if(e->base50_ms > 0 && (double)dc < e->base50_ms * 1000.0 * OVS_RTX_MIN_FRAC)
+		return 1;
+	if(n == 0)
+		return 1; /* nothing to compare with: the common case (no loss) */
+	memcpy(v, e->recent_us, sizeof(int64_t) * n);
+	qsort(v, n, sizeof(int64_t), ovs_cmp_i64);
+	D = v[n / 2];
+	return (d > D ? d - D : D - d) <= (dc > D ? dc - D : D - dc);
 }
 
 static void ovs_out_del(ovs_est_t *e, int64_t sent_us)
@@ -186,10 +262,24 @@ static void ovs_out_del(ovs_est_t *e, int64_t sent_us)
 		e->inflight_ts_sum_us = 0;
 }
 
-void ovs_est_first_response(ovs_est_t *e, int64_t sent_us, int64_t now_us)
+void ovs_est_first_response(ovs_est_t *e, int64_t sent_us, int64_t now_us, uint32_t nrtx,
+		int64_t last_rtx_us)
 {
-	int64_t d = now_us - sent_us;
+	int64_t d = now_us - sent_us, sample = d;
 
+	if(nrtx > 0) {
+		if(ovs_rtx_spurious(e, d, now_us - last_rtx_us)) {
+			e->acc.spurious += nrtx;
+			e->tot_spurious += nrtx;
+		} else {
+			e->acc.retrans += nrtx;
+			sample = now_us - last_rtx_us; /* the copy's delay */
+		}
+	}
+	e->recent_us[e->recent_i] = sample;
+	e->recent_i = (e->recent_i + 1) % OVS_RECENT;
+	if(e->recent_n < OVS_RECENT)
+		e->recent_n++;
 	ovs_out_del(e, sent_us);
 	e->acc.responses++;
 	e->tot_responses++;
@@ -218,9 +308,10 @@ void ovs_est_final(ovs_est_t *e, const ovs_est_params_t *p, int code,
 	}
 }
 
-void ovs_est_timeout(ovs_est_t *e, int64_t sent_us)
+void ovs_est_timeout(ovs_est_t *e, int64_t sent_us, uint32_t nrtx)
 {
 	ovs_out_del(e, sent_us);
+	e->acc.retrans += nrtx;
 	e->acc.timeouts++;
 	e->tot_timeouts++;
 }
@@ -240,6 +331,20 @@ void ovs_est_demand(ovs_est_t *e, uint32_t offered_new, uint32_t shed_new)
 uint32_t ovs_est_occupancy(const ovs_est_t *e)
 {
 	return e->inflight + e->acc.send_errors;
+}
+
+uint32_t ovs_est_held(ovs_est_t *e, const ovs_est_params_t *p, int64_t now_us)
+{
+	uint32_t occ = ovs_est_occupancy(e), young;
+	double tau = e->path_ms > e->meas90_ms ? e->path_ms : e->meas90_ms;
+
+	/* a backlog being worked off (this interval the destination answered
+	 * about what it was sent) is not growing, whatever its size */
+	if(e->acc.sent <= e->acc.responses + e->acc.timeouts + (uint32_t)p->min_samples)
+		return 0;
+
+	young = ovs_sent_within(e, now_us / 1000, tau);
+	return occ > young ? occ - young : 0;
 }
 
 void ovs_est_send_delay(ovs_est_t *e, int64_t us)
@@ -317,7 +422,7 @@ int ovs_est_tick(ovs_est_t *e, const ovs_est_params_t *p, int64_t now_ms, int64_
 	ovs_acc_t *a = &e->acc;
 	double p50 = 0, p90 = 0, s, w, alpha, hi_exit, ov_exit;
 	ovs_state_t old = e->state;
-	uint32_t unrel;
+	uint32_t unrel, held, young;
 	int have = a->responses > 0, censored = 0;
 
 	e->intervals++;
@@ -334,13 +439,22 @@ int ovs_est_tick(ovs_est_t *e, const ovs_est_params_t *p, int64_t now_ms, int64_
 	if(have) {
 		p50 = ovs_hist_quantile(a->hist, 0.5);
 		p90 = ovs_hist_quantile(a->hist, 0.9);
+		e->meas90_ms = p90;
 		ovs_base_update(e, p, now_ms, p50, p90);
 	} else {
 		ovs_base_update(e, p, now_ms, -1, -1);
 	}
-	/* the censored age counts once it exceeds one interval: shorter ages
-	 * are requests sent just now */
-	if(e->inflight > 0 && e->age_ms > (double)p->interval_ms) {
+	if(e->base50_ms > 0 && (e->floor50_ms < 0 || e->base50_ms < e->floor50_ms))
+		e->floor50_ms = e->base50_ms;
+	/* the path's own delay: what an idle destination answers in (before
+	 * any answer: T1, RFC 3261's estimate of a round trip) */
+	e->path_ms = e->base90_ms > 0 ? e->base90_ms : OVS_T1_MS;
+	/* the backlog did not grow: the destination answered at least what
+	 * was sent (see the delay score) */
+	e->draining = a->responses + a->timeouts >= a->sent;
+	/* the censored age counts once it exceeds one interval and the path's
+	 * own delay: younger requests cannot have been answered yet */
+	if(e->inflight > 0 && e->age_ms > (double)p->interval_ms && e->age_ms > e->path_ms) {
 		censored = 1;
 		if(e->age_ms > p50)
 			p50 = e->age_ms;
@@ -351,10 +465,15 @@ int ovs_est_tick(ovs_est_t *e, const ovs_est_params_t *p, int64_t now_ms, int64_
 	/* Little's law: the backlog over the answer rate is the delay a
 	 * request sent now will see. It leads the measured delays (which only
 	 * tell about requests already answered) when a queue builds; used
-	 * once the backlog is large enough to mean something. */
-	if(e->inflight >= (uint32_t)p->min_samples && a->responses > 0) {
+	 * once the backlog is large enough to mean something. The backlog is
+	 * what was sent longer ago than the path's own delay: younger requests
+	 * are on their way (a burst on a long path is not a queue yet). */
+	held = e->inflight;
+	young = ovs_sent_within(e, now_ms, e->path_ms);
+	held = held > young ? held - young : 0;
+	if(held >= (uint32_t)p->min_samples && a->responses > 0) {
 		censored = 1;
-		e->little_ms = (double)e->inflight * p->interval_ms / a->responses;
+		e->little_ms = (double)held * p->interval_ms / a->responses;
 		if(e->little_ms > p50)
 			p50 = e->little_ms;
 		if(e->little_ms > p90)
@@ -370,15 +489,25 @@ int ovs_est_tick(ovs_est_t *e, const ovs_est_params_t *p, int64_t now_ms, int64_
 		e->q50_ms = p50 > e->base50_ms ? p50 - e->base50_ms : 0;
 		e->q90_ms = p90 > e->base90_ms ? p90 - e->base90_ms : 0;
 		s = 100.0 * e->q90_ms / (double)p->delay_max_ms;
-		if(100.0 * p90 / (double)p->delay_abs_max_ms > s)
-			s = 100.0 * p90 / (double)p->delay_abs_max_ms;
+		/* absolute: above the lowest base ever seen (a path's propagation
+		 * is not load; a base that crept up under long overload is) */
+		w = p90 - (e->floor50_ms > 0 ? e->floor50_ms : 0);
+		if(100.0 * w / (double)p->delay_abs_max_ms > s)
+			s = 100.0 * w / (double)p->delay_abs_max_ms;
 		/* weighed by how many requests it stands for: one late answer
 		 * (a lost datagram answered after a retransmission) is not a
 		 * queue */
 		e->ew_delay_n = e->ew_delay_n * OVS_EW_DECAY + a->responses
-						+ (censored ? e->inflight : 0);
+						+ (censored ? held : 0);
 		w = e->ew_delay_n / (double)p->min_samples;
-		e->s_delay = ovs_clamp100(s) * (w < 1 ? w : 1);
+		s = ovs_clamp100(s) * (w < 1 ? w : 1);
+		/* in state normal, a queue that is not growing is a burst being
+		 * worked off (our own, e.g. serialised on a slow link), not new
+		 * load: a destination that answers at least what it is sent keeps
+		 * up, so the delay score does not rise in such an interval */
+		if(e->state == OVS_NORMAL && e->draining && s > e->s_delay)
+			s = e->s_delay;
+		e->s_delay = s;
 	} else {
 		e->ew_delay_n *= OVS_EW_DECAY;
 		/* nothing sent, nothing waiting: no sign of load */
@@ -463,7 +592,8 @@ int ovs_est_tick(ovs_est_t *e, const ovs_est_params_t *p, int64_t now_ms, int64_
 	/* requests went out (or failed to) and nothing at all came back */
 	e->no_answer = a->responses == 0
 				   && (a->send_errors > 0
-						   || (e->inflight > 0 && e->age_ms > (double)p->interval_ms));
+						   || (e->inflight > 0 && e->age_ms > (double)p->interval_ms
+								   && e->age_ms > e->path_ms));
 
 	/* fast attack, slow release */
 	alpha = (s > e->level ? p->alpha_up_pct : p->alpha_down_pct) / 100.0;

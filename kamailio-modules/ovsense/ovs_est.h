@@ -21,6 +21,10 @@
 
 #define OVS_HIST_BUCKETS 72 /* quarter octaves from 250 us: up to ~65 s */
 #define OVS_BASE_SLOTS 6    /* base-delay min filter: slots over base_window */
+#define OVS_RECENT 5        /* last first-response delays (retransmission ambiguity) */
+#define OVS_SEND_SLOTS 256  /* send history: slots of OVS_SEND_SLOT_MS */
+#define OVS_SEND_SLOT_MS 50 /* ...12.8 s in all */
+#define OVS_T1_MS 500       /* RFC 3261 T1: the RTT estimate while none is known */
 
 typedef enum ovs_state {
 	OVS_NORMAL = 0,
@@ -53,7 +57,10 @@ typedef struct ovs_est_params {
 typedef struct ovs_acc {
 	uint32_t sent;        /* first transmissions */
 	uint32_t sent_rel;    /* of them over a reliable transport (TCP, TLS) */
-	uint32_t retrans;     /* retransmissions by the proxy (unreliable only) */
+	uint32_t retrans;     /* retransmissions by the proxy (unreliable only) that
+	                       * were needed: resolved when the transaction is
+	                       * answered or times out (see ovs_est_first_response) */
+	uint32_t spurious;    /* retransmissions found spurious */
 	uint32_t responses;   /* first responses (the delay samples) */
 	uint32_t finals;      /* final responses */
 	uint32_t rejects;     /* 503 final responses */
@@ -91,6 +98,10 @@ typedef struct ovs_est {
 	int below;                  /* intervals below the exit threshold */
 	int loss_event;             /* retransmissions/timeouts/503/send errors */
 	int no_answer;              /* tried, and nothing answered this interval */
+	int draining;               /* the backlog did not grow this interval */
+	double path_ms;             /* delay of the path itself (base p90, or T1) */
+	double meas90_ms;           /* last measured p90 (answered requests only) */
+	double floor50_ms;          /* lowest base ever seen (absolute score) */
 	int have_delay;             /* a delay estimate exists */
 	int64_t retry_after_until_ms;
 	int64_t state_since_ms;
@@ -102,13 +113,22 @@ typedef struct ovs_est {
 	double ew_sent, ew_retrans, ew_ended, ew_timeouts, ew_finals, ew_rejects,
 			ew_attempts_rel, ew_errors;
 
+	/* delays of the last first responses (from the first transmission) */
+	int64_t recent_us[OVS_RECENT];
+	int recent_n, recent_i;
+
+	/* first transmissions per OVS_SEND_SLOT_MS slot: what is still on the path */
+	uint32_t send_slot[OVS_SEND_SLOTS];
+	int64_t send_slot_t0; /* start (ms) of slot send_cur */
+	int send_cur;
+
 	/* base-delay min filter */
 	double slot50[OVS_BASE_SLOTS], slot90[OVS_BASE_SLOTS];
 	int slot_cur;
 	int64_t slot_start_ms;
 
 	/* totals */
-	uint64_t tot_sent, tot_retrans, tot_responses, tot_finals, tot_rejects,
+	uint64_t tot_sent, tot_retrans, tot_spurious, tot_responses, tot_finals, tot_rejects,
 			tot_timeouts, tot_send_errors;
 	uint64_t intervals;
 } ovs_est_t;
@@ -121,15 +141,20 @@ void ovs_est_init(ovs_est_t *e, int64_t now_ms);
 
 /* a request left for the first time at now_us (reliable: TCP/TLS/SCTP) */
 void ovs_est_sent(ovs_est_t *e, int reliable, int64_t now_us);
-/* a retransmission of a request by the proxy */
+/* a retransmission of a request by the proxy (counted in the totals; the
+ * ratio takes it when the transaction resolves, below) */
 void ovs_est_retrans(ovs_est_t *e);
-/* the first response (provisional or final) to a request sent at sent_us */
-void ovs_est_first_response(ovs_est_t *e, int64_t sent_us, int64_t now_us);
+/* the first response (provisional or final) to a request sent at sent_us,
+ * of which the proxy had sent nrtx retransmissions, the last at last_rtx_us:
+ * they count as needed unless the response answers the first transmission
+ * (spurious retransmissions: README, "Retransmissions on a long path") */
+void ovs_est_first_response(ovs_est_t *e, int64_t sent_us, int64_t now_us, uint32_t nrtx,
+		int64_t last_rtx_us);
 /* a final response; retry_after_s < 0 when absent */
 void ovs_est_final(ovs_est_t *e, const ovs_est_params_t *p, int code,
 		int64_t delay_us, int retry_after_s, int64_t now_ms);
-/* a request sent at sent_us ended without any response */
-void ovs_est_timeout(ovs_est_t *e, int64_t sent_us);
+/* a request sent at sent_us (retransmitted nrtx times) ended without any response */
+void ovs_est_timeout(ovs_est_t *e, int64_t sent_us, uint32_t nrtx);
 /* sending failed (connection refused/reset, no route) */
 void ovs_est_send_error(ovs_est_t *e);
 /* time a send blocked (connect + write) on a reliable transport */
@@ -144,6 +169,12 @@ void ovs_est_demand(ovs_est_t *e, uint32_t offered_new, uint32_t shed_new);
  * plus sends that failed this interval (a refusing destination occupies a
  * window slot per attempt, so control probes it instead of hammering it) */
 uint32_t ovs_est_occupancy(const ovs_est_t *e);
+
+/* the occupancy the destination itself holds: without the requests sent
+ * within the path's current delay (still on their way, or their answers
+ * are): what a burst on a long or slow path puts in flight is not a
+ * backlog at the destination */
+uint32_t ovs_est_held(ovs_est_t *e, const ovs_est_params_t *p, int64_t now_us);
 
 /* close the interval: scores, level, state. Returns 1 if the state changed. */
 int ovs_est_tick(ovs_est_t *e, const ovs_est_params_t *p, int64_t now_ms,

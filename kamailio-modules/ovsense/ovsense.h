@@ -68,6 +68,8 @@ typedef struct ovs_tparam {
 	int reliable;
 	int64_t admit_us;
 	int64_t sent_us;
+	uint32_t nrtx;     /* retransmissions sent before the first response */
+	int64_t last_rtx_us;
 } ovs_tparam_t;
 
 #define OVS_TF_SENT 1

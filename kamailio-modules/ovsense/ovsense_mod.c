@@ -604,8 +604,8 @@ static int ovs_admit(sip_msg_t *msg, str *dest, int cls)
 	/* an RFC 7339 client takes our feedback (and has applied it) */
 	up = ovs_oc_advertise ? ovs_upstream_supports(msg) : 0;
 	lock_get(&d->lock);
-	dec = ovs_ctl_admit(&d->ctl, &ovs_cp, d->est.state, ovs_est_occupancy(&d->est), cls,
-			up ? d->adv_value : -1, now_us / 1000);
+	dec = ovs_ctl_admit(&d->ctl, &ovs_cp, d->est.state, ovs_est_occupancy(&d->est),
+			ovs_est_held(&d->est, &ovs_ep, now_us), cls, up ? d->adv_value : -1, now_us / 1000);
 	if(up && cls == OVS_CLASS_NEW) {
 		d->up_offered++;
 		if(dec == OVS_SHED_WINDOW || dec == OVS_SHED_LOSS)
@@ -1095,9 +1095,10 @@ static void ovs_rpc_dest(rpc_t *rpc, void *ctx, void *parent, ovs_dest_t *d, int
 			"feedback_ignored", (int)s.fb_ignored);
 	/* the signals behind the level (last interval) */
 	if(rpc->struct_add(h, "{", "signals", &sig) >= 0)
-		rpc->struct_add(sig, "ddddddddddddd", "delay_p50_ms", (int)(s.est.p50_ms + 0.5),
+		rpc->struct_add(sig, "dddddddddddddd", "delay_p50_ms", (int)(s.est.p50_ms + 0.5),
 				"delay_p90_ms", (int)(s.est.p90_ms + 0.5), "base_delay_ms",
-				(int)(s.est.base50_ms + 0.5), "queue_delay_ms", (int)(s.est.q90_ms + 0.5),
+				(int)(s.est.base50_ms + 0.5), "path_delay_ms", (int)(s.est.path_ms + 0.5),
+				"queue_delay_ms", (int)(s.est.q90_ms + 0.5),
 				"final_delay_ms", (int)(s.est.final_ms + 0.5), "unanswered_age_ms",
 				(int)(s.est.age_ms + 0.5), "little_delay_ms", (int)(s.est.little_ms + 0.5),
 				"retrans_pct", (int)(s.est.retrans_ratio * 100 + 0.5), "timeout_pct",
@@ -1112,8 +1113,9 @@ static void ovs_rpc_dest(rpc_t *rpc, void *ctx, void *parent, ovs_dest_t *d, int
 				"reject_503", (int)(s.est.s_reject + 0.5), "transport",
 				(int)(s.est.s_tcp + 0.5), "demand", (int)(s.est.s_demand + 0.5));
 	if(rpc->struct_add(h, "{", "totals", &tot) >= 0)
-		rpc->struct_add(tot, "dddddddddddddd", "sent", (int)s.est.tot_sent, "retrans",
-				(int)s.est.tot_retrans, "responses", (int)s.est.tot_responses, "finals",
+		rpc->struct_add(tot, "ddddddddddddddd", "sent", (int)s.est.tot_sent, "retrans",
+				(int)s.est.tot_retrans, "retrans_spurious", (int)s.est.tot_spurious,
+				"responses", (int)s.est.tot_responses, "finals",
 				(int)s.est.tot_finals, "rejects_503", (int)s.est.tot_rejects, "timeouts",
 				(int)s.est.tot_timeouts, "send_errors", (int)s.est.tot_send_errors,
 				"offered_new", (int)s.ctl.tot_offered, "admitted_new",

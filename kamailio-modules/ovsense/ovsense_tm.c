@@ -309,6 +309,8 @@ static void ovs_tm_cb(tm_cell_t *t, int type, struct tmcb_params *ps)
 			} else if(ps->branch == tp->branch && (ps->flags & TMCB_RETR_F)
 					  && !(tp->flags & OVS_TF_ANSWERED)) {
 				ovs_est_retrans(&d->est);
+				tp->nrtx++;
+				tp->last_rtx_us = now;
 			}
 			lock_release(&d->lock);
 			return;
@@ -338,7 +340,7 @@ static void ovs_tm_cb(tm_cell_t *t, int type, struct tmcb_params *ps)
 			}
 			if(!(tp->flags & OVS_TF_ANSWERED)) {
 				tp->flags |= OVS_TF_ANSWERED;
-				ovs_est_first_response(&d->est, tp->sent_us, now);
+				ovs_est_first_response(&d->est, tp->sent_us, now, tp->nrtx, tp->last_rtx_us);
 			}
 			if(code >= 200 && !(tp->flags & OVS_TF_FINAL)) {
 				tp->flags |= OVS_TF_FINAL;
@@ -369,7 +371,7 @@ static void ovs_tm_cb(tm_cell_t *t, int type, struct tmcb_params *ps)
 				} else {
 					/* sent, never answered: tm's timer replied (408) */
 					tp->flags |= OVS_TF_ENDED;
-					ovs_est_timeout(&d->est, tp->sent_us);
+					ovs_est_timeout(&d->est, tp->sent_us, tp->nrtx);
 					update_stat(ovs_st_timeouts, 1);
 				}
 			}
@@ -381,7 +383,7 @@ static void ovs_tm_cb(tm_cell_t *t, int type, struct tmcb_params *ps)
 			if((tp->flags & OVS_TF_SENT)
 					&& !(tp->flags & (OVS_TF_ANSWERED | OVS_TF_ENDED))) {
 				tp->flags |= OVS_TF_ENDED;
-				ovs_est_timeout(&d->est, tp->sent_us);
+				ovs_est_timeout(&d->est, tp->sent_us, tp->nrtx);
 				update_stat(ovs_st_timeouts, 1);
 			}
 			lock_release(&d->lock);

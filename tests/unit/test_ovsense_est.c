@@ -23,8 +23,14 @@
  *  - with either control law, goodput >= 90 % of capacity at 3x and 5x,
  *    over UDP and TCP, in-dialog requests never shed;
  *  - single events at low rates do not leave state normal; load hovering
- *    around capacity does not flap.
+ *    around capacity does not flap;
+ *  - behind a umts-like link (one-way delay, 128 kbit/s serialisation, RTT
+ *    above T1, tm's copies on the link): paced REGISTERs and a burst of 100
+ *    stay normal with nothing shed, the copies are found spurious; a server
+ *    that slows down, answers 503 or drops requests still reaches overload
+ *    (README 2.4).
  */
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -48,6 +54,7 @@ typedef struct sim_req {
 	int64_t arrival_ms, sent_ms;
 	int next_retx_ms, rto;
 	int answered, done, cls;
+	int nrtx, last_rtx_ms; /* retransmissions before the first response */
 	int next_ev; /* next request in the same timer bucket */
 } sim_req_t;
 
@@ -68,11 +75,15 @@ typedef struct sim {
 	int dialog_pct;    /* share of in-dialog requests */
 	int reject_503;    /* server answers 503 + Retry-After instead of working */
 	int retry_after_s;
+	int owd_ms;        /* one-way delay of the path (0: loopback) */
+	int ser_ms;        /* serialisation of one message on the link, each way */
+	int64_t up_free, down_free; /* the link is busy until then */
 
 	sim_req_t *req;
 	int nreq;
 	int *ev_head;      /* retransmission / timeout timers per ms */
 	int *done_head;    /* completions per ms */
+	int *arr_head;     /* arrivals at the server per ms (path delay) */
 	int *q;            /* server FIFO of request ids */
 	int qh, qt;
 	int64_t busy_until;
@@ -112,6 +123,8 @@ static sim_t *sim_new(int tcp, int control, int law)
 	s->req = calloc(SIM_MAX_REQ, sizeof(sim_req_t));
 	s->ev_head = malloc(sizeof(int) * (SIM_MAX_MS + 10000));
 	s->done_head = malloc(sizeof(int) * (SIM_MAX_MS + 10000));
+	s->arr_head = malloc(sizeof(int) * (SIM_MAX_MS + 10000));
+	memset(s->arr_head, 0xff, sizeof(int) * (SIM_MAX_MS + 10000));
 	memset(s->ev_head, 0xff, sizeof(int) * (SIM_MAX_MS + 10000));
 	memset(s->done_head, 0xff, sizeof(int) * (SIM_MAX_MS + 10000));
 	s->q = malloc(sizeof(int) * SIM_QCAP);
@@ -124,6 +137,7 @@ static void sim_free(sim_t *s)
 	free(s->req);
 	free(s->ev_head);
 	free(s->done_head);
+	free(s->arr_head);
 	free(s->q);
 	free(s);
 }
@@ -154,6 +168,24 @@ typedef struct { int id; int next; } sim_done_t;
 static sim_done_t *sim_done;
 static int sim_ndone;
 
+/* a copy of request id leaves the proxy at t: straight into the server's
+ * queue on loopback, else through the uplink (FIFO, serialisation, delay) */
+static int sim_send(sim_t *s, int t, int id)
+{
+	int64_t at;
+
+	if(!s->owd_ms && !s->ser_ms)
+		return sim_enqueue(s, id);
+	s->up_free = (s->up_free > t ? s->up_free : t) + s->ser_ms;
+	at = s->up_free + s->owd_ms;
+	if(at < SIM_MAX_MS + 10000) {
+		sim_done[sim_ndone].id = id;
+		sim_done[sim_ndone].next = s->arr_head[at];
+		s->arr_head[at] = sim_ndone++;
+	}
+	return 0;
+}
+
 static void sim_step(sim_t *s, int t, double rate)
 {
 	int id, nid, k, d;
@@ -168,7 +200,8 @@ static void sim_step(sim_t *s, int t, double rate)
 		r->answered = 1;
 		r->done = 1;
 		s->answered++;
-		ovs_est_first_response(&s->e, r->sent_ms * 1000, now_us);
+		ovs_est_first_response(&s->e, r->sent_ms * 1000, now_us, r->nrtx,
+				(int64_t)r->last_rtx_ms * 1000);
 		if(s->reject_503) {
 			ovs_est_final(&s->e, &s->ep, 503, (t - r->sent_ms) * 1000, s->retry_after_s, t);
 		} else {
@@ -190,13 +223,15 @@ static void sim_step(sim_t *s, int t, double rate)
 		if(t - r->sent_ms >= s->fr_ms) {
 			r->done = 1;
 			s->timeouts++;
-			ovs_est_timeout(&s->e, r->sent_ms * 1000);
+			ovs_est_timeout(&s->e, r->sent_ms * 1000, r->nrtx);
 			continue;
 		}
 		/* retransmission (UDP only: TCP requests only have the fr timer) */
 		s->retrans++;
 		ovs_est_retrans(&s->e);
-		if(sim_enqueue(s, id) < 0)
+		r->nrtx++;
+		r->last_rtx_ms = t;
+		if(sim_send(s, t, id) < 0)
 			s->lost++;
 		r->rto = r->rto * 2 > 4000 ? 4000 : r->rto * 2;
 		d = t + r->rto;
@@ -221,7 +256,8 @@ static void sim_step(sim_t *s, int t, double rate)
 			s->offered_new++;
 		else
 			s->offered_dialog++;
-		dec = s->control ? ovs_ctl_admit(&s->c, &s->cp, s->e.state, ovs_est_occupancy(&s->e), cls, -1, t)
+		dec = s->control ? ovs_ctl_admit(&s->c, &s->cp, s->e.state, ovs_est_occupancy(&s->e),
+								   ovs_est_held(&s->e, &s->ep, now_us), cls, -1, t)
 						 : OVS_ADMIT;
 		if(dec != OVS_ADMIT) {
 			if(cls == OVS_CLASS_NEW)
@@ -242,19 +278,29 @@ static void sim_step(sim_t *s, int t, double rate)
 		ovs_est_sent(&s->e, s->tcp, now_us);
 		if(s->tcp && s->send_delay_ms)
 			ovs_est_send_delay(&s->e, (int64_t)s->send_delay_ms * 1000);
-		if(sim_enqueue(s, id) < 0)
+		if(sim_send(s, t, id) < 0)
 			s->lost++;
 		r->rto = 500;
 		sim_push_ev(s, s->ev_head, s->tcp ? t + s->fr_ms : t + 500, id);
 	}
-	/* the server's single worker */
+	/* copies that reach the server now (path delay) */
+	for(k = s->arr_head[t]; k >= 0; k = sim_done[k].next)
+		if(sim_enqueue(s, sim_done[k].id) < 0)
+			s->lost++;
+	/* the server's single worker; its answer goes back over the downlink */
 	while(s->busy_until <= t && s->qh != s->qt) {
+		int64_t back;
 		id = s->q[s->qh++ & (SIM_QCAP - 1)];
 		s->busy_until = (s->busy_until > t ? s->busy_until : t) + s->service_ms;
-		if(s->busy_until < SIM_MAX_MS + 10000) {
+		back = s->busy_until;
+		if(s->owd_ms || s->ser_ms) {
+			s->down_free = (s->down_free > back ? s->down_free : back) + s->ser_ms;
+			back = s->down_free + s->owd_ms;
+		}
+		if(back < SIM_MAX_MS + 10000) {
 			sim_done[sim_ndone].id = id;
-			sim_done[sim_ndone].next = s->done_head[s->busy_until];
-			s->done_head[s->busy_until] = sim_ndone++;
+			sim_done[sim_ndone].next = s->done_head[back];
+			s->done_head[back] = sim_ndone++;
 		}
 	}
 	/* the module's timer */
@@ -564,9 +610,9 @@ static void t_low_rate_noise(void **state)
 			ovs_est_sent(&e, 0, t * 1000 - 150000);
 			if(i == 20) {
 				ovs_est_retrans(&e);
-				ovs_est_timeout(&e, t * 1000 - 150000);
+				ovs_est_timeout(&e, t * 1000 - 150000, 1);
 			} else {
-				ovs_est_first_response(&e, t * 1000 - 150000, t * 1000 - 148000);
+				ovs_est_first_response(&e, t * 1000 - 150000, t * 1000 - 148000, 0, 0);
 				ovs_est_final(&e, &p, 200, 2000, -1, t);
 			}
 		}
@@ -592,13 +638,13 @@ static void t_single_late_answer(void **state)
 			if(t == 10100) {
 				lost_sent = t; /* ...this one is lost */
 			} else {
-				ovs_est_first_response(&e, t * 1000, t * 1000 + 2000);
+				ovs_est_first_response(&e, t * 1000, t * 1000 + 2000, 0, 0);
 				ovs_est_final(&e, &p, 200, 2000, -1, t);
 			}
 		}
 		if(t == 10600) {
 			ovs_est_retrans(&e);
-			ovs_est_first_response(&e, lost_sent * 1000, t * 1000 + 2000);
+			ovs_est_first_response(&e, lost_sent * 1000, t * 1000 + 2000, 1, t * 1000);
 			ovs_est_final(&e, &p, 200, 502000, -1, t);
 		}
 		if(t % 200 == 0) {
@@ -727,6 +773,209 @@ static void t_open_loop_collapses(void **state)
 	}
 }
 
+
+/* ---- a long, slow path (issue 8: the NVG senses Proxy 1 over umts) ----------------- */
+
+/* A umts-like access link: one-way delay owd (RTT 2 x owd plus
+ * serialisation), 600-byte messages at 128 kbit/s (37.5 ms each way, FIFO,
+ * copies included), a fast server (2 ms per request, capacity 500/s), T1
+ * 500 ms below the round trip: every request is retransmitted at least
+ * once before its answer. */
+static sim_t *umts_new(int owd_ms, int control)
+{
+	sim_t *s = sim_new(0, control, OVS_LAW_OCCUPANCY);
+
+	s->owd_ms = owd_ms;
+	s->ser_ms = 38;
+	s->service_ms = 2;
+	s->fr_ms = 32000;
+	s->patience_ms = 32000;
+	return s;
+}
+
+/* paced REGISTERs (10/s, the handoff bench's pace), then a burst of 100 at
+ * once over the same path, then paced traffic again once the link has
+ * carried the burst and the copies tm sent of it (T1 doubling: about three
+ * per request, ~12 s of serialisation at 128 kbit/s; a request sent in
+ * those seconds waits behind them, which is real delay): state normal
+ * throughout, nothing shed, every request answered, the retransmissions
+ * recognised as spurious */
+static void umts_paced_and_burst(int owd_ms)
+{
+	sim_t *s;
+	int n;
+
+	reset_done();
+	s = umts_new(owd_ms, 1);
+	sim_run(s, 0, 20000, 10.0);
+	print_message("  owd %d ms: paced 10/s: base %.0f ms, %" PRIu64 " retransmissions,"
+				  " %" PRIu64 " spurious, level %.0f %s\n",
+			owd_ms, s->e.base50_ms, s->e.tot_retrans, s->e.tot_spurious, s->e.level,
+			ovs_state_name(s->e.state));
+	assert_int_equal(s->transitions, 0);
+	assert_true(s->e.tot_retrans >= 150);
+	assert_true(s->e.tot_spurious >= s->e.tot_retrans * 95 / 100);
+	/* the burst: 100 requests in one millisecond */
+	s->acc += 100;
+	sim_run(s, 20000, 40000, 0.0);
+	sim_run(s, 40000, 60000, 10.0);
+	n = s->nreq;
+	print_message("  owd %d ms: burst of 100, then paced: %d sent, %d answered, %d shed,"
+				  " %" PRIu64 " retransmissions (%" PRIu64 " spurious), %d state changes,"
+				  " level %.0f\n",
+			owd_ms, n, s->answered, s->shed_new, s->e.tot_retrans, s->e.tot_spurious,
+			s->transitions, s->e.level);
+	assert_int_equal(s->shed_new, 0);
+	assert_int_equal(s->transitions, 0);
+	assert_int_equal(s->e.state, OVS_NORMAL);
+	assert_true(s->answered >= n - 15); /* the last second is on its way */
+	assert_true(s->e.tot_spurious >= s->e.tot_retrans * 90 / 100);
+	sim_free(s);
+}
+
+/* the ambiguity rules one by one, on a 558 ms path */
+static void t_spurious_rules(void **state)
+{
+	ovs_est_t e;
+	ovs_est_params_t p;
+	int64_t t = 0;
+	int i;
+
+	ovs_est_params_default(&p);
+	ovs_est_init(&e, 0);
+	/* no history: the response goes with the first transmission */
+	ovs_est_sent(&e, 0, 0);
+	ovs_est_retrans(&e);
+	ovs_est_first_response(&e, 0, 900000, 1, 500000);
+	assert_int_equal(e.tot_spurious, 1);
+	assert_int_equal(e.acc.retrans, 0);
+	/* learn the path: 558 ms, 5 per interval */
+	for(i = 0; i < 50; i++) {
+		t = (int64_t)(i + 1) * 200;
+		ovs_est_sent(&e, 0, t * 1000 - 558000);
+		ovs_est_first_response(&e, t * 1000 - 558000, t * 1000, 0, 0);
+		if(i % 5 == 4)
+			ovs_est_tick(&e, &p, t, t * 1000);
+	}
+	assert_true(e.base50_ms > 500 && e.base50_ms < 620);
+	/* the answer 60 ms after the copy: no copy makes a round trip so fast */
+	ovs_est_sent(&e, 0, t * 1000);
+	ovs_est_retrans(&e);
+	ovs_est_first_response(&e, t * 1000, t * 1000 + 560000, 1, t * 1000 + 500000);
+	assert_int_equal(e.tot_spurious, 2);
+	assert_int_equal(e.acc.retrans, 0);
+	/* the first transmission was lost: answered a round trip after the copy */
+	ovs_est_sent(&e, 0, t * 1000);
+	ovs_est_retrans(&e);
+	ovs_est_first_response(&e, t * 1000, t * 1000 + 1060000, 1, t * 1000 + 500000);
+	assert_int_equal(e.tot_spurious, 2);
+	assert_int_equal(e.acc.retrans, 1);
+	/* behind a queue (the last answers took ~2 s): the 2.1 s answer is the
+	 * first transmission's, not the copy's (1.6 s after it) */
+	for(i = 0; i < OVS_RECENT; i++) {
+		ovs_est_sent(&e, 0, t * 1000);
+		ovs_est_first_response(&e, t * 1000, t * 1000 + 2000000 + i * 40000, 0, 0);
+	}
+	ovs_est_sent(&e, 0, t * 1000);
+	ovs_est_retrans(&e);
+	ovs_est_retrans(&e);
+	ovs_est_first_response(&e, t * 1000, t * 1000 + 2100000, 2, t * 1000 + 1500000);
+	assert_int_equal(e.tot_spurious, 4);
+	assert_int_equal(e.acc.retrans, 1);
+	/* a timeout: every copy was needed */
+	ovs_est_sent(&e, 0, t * 1000);
+	ovs_est_timeout(&e, t * 1000, 6);
+	assert_int_equal(e.acc.retrans, 7);
+	assert_int_equal(e.tot_retrans, 5);
+}
+
+static void t_umts_500ms(void **state)
+{
+	umts_paced_and_burst(250); /* the umts profile: 500 ms RTT + serialisation */
+}
+
+static void t_umts_1s(void **state)
+{
+	umts_paced_and_burst(500); /* 1 s RTT */
+}
+
+/* a burst of 100 as the very first requests (no base delay learned yet) */
+static void t_umts_burst_at_start(void **state)
+{
+	sim_t *s;
+
+	reset_done();
+	s = umts_new(250, 1);
+	s->acc = 100;
+	sim_run(s, 0, 20000, 0.0);
+	sim_run(s, 20000, 40000, 10.0);
+	print_message("  burst at start: %d sent, %d answered, %d shed, %d state changes,"
+				  " level %.0f\n",
+			s->nreq, s->answered, s->shed_new, s->transitions, s->e.level);
+	assert_int_equal(s->shed_new, 0);
+	assert_int_equal(s->transitions, 0);
+	sim_free(s);
+}
+
+/* a real overload on the same slow path: the server answers slower and
+ * slower (service time 2 ms, then 150 ms: capacity 6.7/s under the 10/s
+ * offered); it still reaches overload, within the documented bound */
+static void t_umts_real_overload(void **state)
+{
+	sim_t *s;
+	int k;
+
+	reset_done();
+	s = umts_new(250, 0);
+	sim_run(s, 0, 20000, 10.0);
+	assert_int_equal(s->e.state, OVS_NORMAL);
+	s->service_ms = 150;
+	sim_run(s, 20000, 40000, 10.0);
+	k = sim_first(s, TICKS(20000), OVS_OVERLOAD);
+	print_message("  slow path, server at 0.67x of the offered load: overload after %d"
+				  " intervals, level %.0f\n",
+			k - TICKS(20000) + 1, s->e.level);
+	assert_true(k >= 0 && k - TICKS(20000) + 1 <= 15);
+	sim_free(s);
+}
+
+/* ...and when it answers 503 + Retry-After instead */
+static void t_umts_503(void **state)
+{
+	sim_t *s;
+	int k;
+
+	reset_done();
+	s = umts_new(250, 0);
+	sim_run(s, 0, 20000, 10.0);
+	s->reject_503 = 1;
+	s->retry_after_s = 5;
+	sim_run(s, 20000, 25000, 10.0);
+	k = sim_first(s, TICKS(20000), OVS_OVERLOAD);
+	print_message("  slow path, 503 + Retry-After: overload after %d intervals\n",
+			k - TICKS(20000) + 1);
+	assert_true(k >= 0 && k - TICKS(20000) + 1 <= 8);
+	sim_free(s);
+}
+
+/* ...and when it drops 40 % of the requests (retransmissions needed) */
+static void t_umts_loss(void **state)
+{
+	sim_t *s;
+
+	reset_done();
+	s = umts_new(250, 0);
+	sim_run(s, 0, 20000, 10.0);
+	s->drop_pct = 40;
+	sim_run(s, 20000, 40000, 10.0);
+	print_message("  slow path, 40 %% lost: retransmission ratio %.2f, %" PRIu64
+				  " of %" PRIu64 " spurious, state %s\n",
+			s->e.retrans_ratio, s->e.tot_spurious, s->e.tot_retrans,
+			ovs_state_name(s->e.state));
+	assert_int_not_equal(s->e.state, OVS_NORMAL);
+	sim_free(s);
+}
+
 /* ---- control law unit behaviour ------------------------------------------------- */
 
 static void t_priority_never_shed(void **state)
@@ -744,27 +993,34 @@ static void t_priority_never_shed(void **state)
 	oc.validity_ms = 5000;
 	assert_int_equal(ovs_ctl_feedback(&c, &oc, 0), 1);
 	for(i = 0; i < 100; i++) {
-		assert_int_equal(ovs_ctl_admit(&c, &p, OVS_OVERLOAD, 100000, OVS_CLASS_DIALOG, -1, 10),
+		assert_int_equal(ovs_ctl_admit(&c, &p, OVS_OVERLOAD, 100000, 100000, OVS_CLASS_DIALOG, -1, 10),
 				OVS_ADMIT);
 		assert_int_equal(
-				ovs_ctl_admit(&c, &p, OVS_OVERLOAD, 100000, OVS_CLASS_CRITICAL, -1, 10),
+				ovs_ctl_admit(&c, &p, OVS_OVERLOAD, 100000, 100000, OVS_CLASS_CRITICAL, -1, 10),
 				OVS_ADMIT);
-		assert_int_equal(ovs_ctl_admit(&c, &p, OVS_OVERLOAD, 0, OVS_CLASS_NEW, -1, 10),
+		assert_int_equal(ovs_ctl_admit(&c, &p, OVS_OVERLOAD, 0, 0, OVS_CLASS_NEW, -1, 10),
 				OVS_SHED_EXPLICIT);
 	}
 	/* normal state and no feedback: everything passes... */
 	ovs_ctl_init(&c, &p);
 	for(i = 0; i < 100; i++)
-		assert_int_equal(ovs_ctl_admit(&c, &p, OVS_NORMAL, 1, OVS_CLASS_NEW, -1, 10),
+		assert_int_equal(ovs_ctl_admit(&c, &p, OVS_NORMAL, 1, 1, OVS_CLASS_NEW, -1, 10),
 				OVS_ADMIT);
 	/* ...up to a backlog no healthy destination holds (4 x headroom before
 	 * any answer rate is known) */
 	assert_int_equal(ovs_ctl_admit(&c, &p, OVS_NORMAL, 4 * p.win_headroom - 1,
-							 OVS_CLASS_NEW, -1, 10),
+							 4 * p.win_headroom - 1, OVS_CLASS_NEW, -1, 10),
 			OVS_ADMIT);
-	assert_int_equal(ovs_ctl_admit(&c, &p, OVS_NORMAL, 4 * p.win_headroom, OVS_CLASS_NEW, -1, 10),
+	assert_int_equal(ovs_ctl_admit(&c, &p, OVS_NORMAL, 4 * p.win_headroom,
+							 4 * p.win_headroom, OVS_CLASS_NEW, -1, 10),
 			OVS_SHED_WINDOW);
-	assert_int_equal(ovs_ctl_admit(&c, &p, OVS_NORMAL, 100000, OVS_CLASS_DIALOG, -1, 10),
+	/* in state normal the cap counts what the destination holds, not what
+	 * is still on the path (a burst on a slow link)... */
+	assert_int_equal(ovs_ctl_admit(&c, &p, OVS_NORMAL, 100, 0, OVS_CLASS_NEW, -1, 10), OVS_ADMIT);
+	/* ...out of it, the laws count every unanswered request */
+	assert_int_equal(ovs_ctl_admit(&c, &p, OVS_HIGH, 100, 0, OVS_CLASS_NEW, -1, 10),
+			OVS_SHED_WINDOW);
+	assert_int_equal(ovs_ctl_admit(&c, &p, OVS_NORMAL, 100000, 100000, OVS_CLASS_DIALOG, -1, 10),
 			OVS_ADMIT);
 }
 
@@ -776,9 +1032,9 @@ static void t_window_sheds_new_only(void **state)
 	ovs_ctl_params_default(&p);
 	ovs_ctl_init(&c, &p);
 	c.window = 4;
-	assert_int_equal(ovs_ctl_admit(&c, &p, OVS_HIGH, 3, OVS_CLASS_NEW, -1, 0), OVS_ADMIT);
-	assert_int_equal(ovs_ctl_admit(&c, &p, OVS_HIGH, 4, OVS_CLASS_NEW, -1, 0), OVS_SHED_WINDOW);
-	assert_int_equal(ovs_ctl_admit(&c, &p, OVS_HIGH, 4, OVS_CLASS_DIALOG, -1, 0), OVS_ADMIT);
+	assert_int_equal(ovs_ctl_admit(&c, &p, OVS_HIGH, 3, 3, OVS_CLASS_NEW, -1, 0), OVS_ADMIT);
+	assert_int_equal(ovs_ctl_admit(&c, &p, OVS_HIGH, 4, 4, OVS_CLASS_NEW, -1, 0), OVS_SHED_WINDOW);
+	assert_int_equal(ovs_ctl_admit(&c, &p, OVS_HIGH, 4, 4, OVS_CLASS_DIALOG, -1, 0), OVS_ADMIT);
 }
 
 /* loss law: the admitted share follows the fraction exactly (deterministic
@@ -794,7 +1050,7 @@ static void t_loss_fraction(void **state)
 	ovs_ctl_init(&c, &p);
 	c.admit = 0.25;
 	for(i = 0; i < 1000; i++)
-		if(ovs_ctl_admit(&c, &p, OVS_OVERLOAD, 0, OVS_CLASS_NEW, -1, 0) == OVS_ADMIT)
+		if(ovs_ctl_admit(&c, &p, OVS_OVERLOAD, 0, 0, OVS_CLASS_NEW, -1, 0) == OVS_ADMIT)
 			n++;
 	assert_int_equal(n, 250);
 }
@@ -820,7 +1076,7 @@ static void t_explicit_feedback(void **state)
 	assert_int_equal(ovs_ctl_feedback(&c, &oc, 0), 1);
 	assert_int_equal(ovs_ctl_explicit(&c, 500), 40);
 	for(i = 0; i < 1000; i++)
-		if(ovs_ctl_admit(&c, &p, OVS_NORMAL, 0, OVS_CLASS_NEW, -1, 500) == OVS_ADMIT)
+		if(ovs_ctl_admit(&c, &p, OVS_NORMAL, 0, 0, OVS_CLASS_NEW, -1, 500) == OVS_ADMIT)
 			n++;
 	assert_int_equal(n, 600);
 	/* the same seq again: validity still counts from the first receipt */
@@ -861,13 +1117,13 @@ static void t_explicit_no_compounding(void **state)
 	assert_int_equal(ovs_ctl_feedback(&c, &oc, 0), 1);
 	/* the client dropped 40 % already: nothing more */
 	for(i = 0; i < 1000; i++)
-		if(ovs_ctl_admit(&c, &p, OVS_NORMAL, 0, OVS_CLASS_NEW, 40, 10) == OVS_ADMIT)
+		if(ovs_ctl_admit(&c, &p, OVS_NORMAL, 0, 0, OVS_CLASS_NEW, 40, 10) == OVS_ADMIT)
 			n++;
 	assert_int_equal(n, 1000);
 	/* it dropped 20 %: 0.6 / 0.8 = 75 % of what it sends passes */
 	n = 0;
 	for(i = 0; i < 1000; i++)
-		if(ovs_ctl_admit(&c, &p, OVS_NORMAL, 0, OVS_CLASS_NEW, 20, 10) == OVS_ADMIT)
+		if(ovs_ctl_admit(&c, &p, OVS_NORMAL, 0, 0, OVS_CLASS_NEW, 20, 10) == OVS_ADMIT)
 			n++;
 	assert_int_equal(n, 750);
 }
@@ -946,6 +1202,13 @@ int main(void)
 			cmocka_unit_test_setup_teardown(t_closed_tcp_occupancy, setup, teardown),
 			cmocka_unit_test_setup_teardown(t_closed_udp_loss, setup, teardown),
 			cmocka_unit_test_setup_teardown(t_closed_tcp_loss, setup, teardown),
+			cmocka_unit_test(t_spurious_rules),
+			cmocka_unit_test_setup_teardown(t_umts_500ms, setup, teardown),
+			cmocka_unit_test_setup_teardown(t_umts_1s, setup, teardown),
+			cmocka_unit_test_setup_teardown(t_umts_burst_at_start, setup, teardown),
+			cmocka_unit_test_setup_teardown(t_umts_real_overload, setup, teardown),
+			cmocka_unit_test_setup_teardown(t_umts_503, setup, teardown),
+			cmocka_unit_test_setup_teardown(t_umts_loss, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
