@@ -28,7 +28,7 @@
 #
 # Phases (one progress line each): topology, daemons, provisioning,
 # registration, calls, media, moves, report. Writes DIR/report.md,
-# DIR/report.json, DIR/*.png and prints the table.
+# DIR/report.json, DIR/*.png (--baseline: DIR/baseline/ too), prints the table.
 # Exit: 0 the run completed and every call survived every move; 3 the run
 # completed but something failed (calls lost, registrations refused: the
 # report says what); 1 the testbed itself failed; 2 usage.
