@@ -211,7 +211,7 @@ if [ "$AUTH" = hotp ] && [ "$CAP_NVG_HOTP" = 0 ] && [ "$DEMO_MODE" = nvg ]; then
 fi
 [ "$FIREWALL" = 0 ] && note "--no-firewall: the home edge forwards everything"
 [ "$DEMO_MODE" = baseline ] && note "baseline: the vehicles' routers are plain NAT routers (no NVG; MN SIP ports forwarded); every MN registers with digest and re-registers and re-INVITEs its calls itself after a move"
-[ "$AUTH" = none ] && note "--auth none: Proxy 1 relays without authentication (the MNs' HOTP credentials are ignored)"
+[ "$AUTH" = none ] && [ "$DEMO_MODE" = nvg ] && note "--auth none: Proxy 1 relays without authentication (the MNs' HOTP credentials are ignored)"
 P2_EXTRA=()
 
 # media load against the access links: a G.711 call is 50 packets/s of

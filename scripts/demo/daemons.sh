@@ -69,7 +69,8 @@ demo_daemons() {
     # Proxy 1: HOTP over Diameter (or none with --auth none), overload control
     local p1args=(-A "LISTEN=udp:$P1_IP:$P1_PORT" -A "NEXT_HOP=\"sip:$P2_IP:$P2_PORT\""
         -A "CDP_CONFIG=\"$H_CDP_XML\"" -A "DIAMETER_REALM=\"$DEMO_DOMAIN\"")
-    [ "$AUTH" = none ] && p1args+=(-A NO_AUTH)
+    # (the baseline always authenticates: digest, whatever --auth says)
+    [ "$AUTH" = none ] && [ "$DEMO_MODE" = nvg ] && p1args+=(-A NO_AUTH)
     cfg_has_define "$H_ROOT/cfg/kamailio/proxy1.cfg" HOME_NET && p1args+=(-A "HOME_NET=\"$P2_IP/32\"")
     # the baseline: stock digest (auth_db) for requests without HOTP, Path
     [ "$DEMO_MODE" = baseline ] && p1args+=(-A WITH_DIGEST -A "DB_URL=\"sqlite://$DEMO_DIGEST_DB\"" -A WITH_PATH)
