@@ -18,14 +18,17 @@
 #                         rest of the chain, the report says so)
 #   --no-firewall         the home edge forwards everything (to tell firewall
 #                         effects from the rest; the report says so)
-#   --baseline            also the per-MN baseline (not available yet: says so)
+#   --baseline            then the same scenario again in the per-MN baseline
+#                         (the vehicle's router a plain NAT router, every MN
+#                         registers with digest and re-INVITEs its calls
+#                         itself after a move), reported side by side
 #   --keep                leave every daemon and namespace running for
 #                         inspection; prints how to stop them
 #   --out DIR             report directory (build/demo)
 #
 # Phases (one progress line each): topology, daemons, provisioning,
 # registration, calls, media, moves, report. Writes DIR/report.md,
-# DIR/report.json, DIR/*.png and prints the table.
+# DIR/report.json, DIR/*.png (--baseline: DIR/baseline/ too), prints the table.
 # Exit: 0 the run completed and every call survived every move; 3 the run
 # completed but something failed (calls lost, registrations refused: the
 # report says what); 1 the testbed itself failed; 2 usage.
@@ -36,11 +39,14 @@ set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export SENEMO_BUILD="${SENEMO_BUILD:-$ROOT/build}"
 
-usage() { sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 die() { echo "senemo demo: $*" >&2; exit 2; }
 
 VEHICLES=2; MNS=50; CALLS=20; MOVES=3; PROFILES="wlan wlan wlan"; BASELINE=0; KEEP=0
 OUT="$SENEMO_BUILD/demo"; AUTH=hotp; MOVE_GAP=""; FIREWALL=1
+# nvg: the SeNEMO scenario; baseline: the same scenario per MN (the run
+# --baseline starts after its own, as a child: --run-baseline)
+DEMO_MODE=nvg; ARGS=("$@")
 num() { [[ "$2" =~ ^[0-9]+$ ]] || die "$1 needs a number, got '$2'"; }
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -52,6 +58,7 @@ while [ $# -gt 0 ]; do
         --move-gap) num "$1" "${2:-}"; MOVE_GAP="$2"; shift 2 ;;
         --auth) AUTH="${2:-}"; shift 2 ;;
         --baseline) BASELINE=1; shift ;;
+        --run-baseline) DEMO_MODE=baseline; shift ;;
         --no-firewall) FIREWALL=0; shift ;;
         --keep) KEEP=1; shift ;;
         --out) OUT="${2:-}"; [ -n "$OUT" ] || die "--out needs a directory"; shift 2 ;;
@@ -73,6 +80,7 @@ for i in "${!_P[@]}"; do
     case "${_P[$i]}" in wlan|umts|gprs|none) ;; *) die "unknown link profile '${_P[$i]}' (wlan umts gprs none)" ;; esac
     LINK_PROFILE[$((i + 1))]="${_P[$i]}"
 done
+[ "$BASELINE" = 1 ] && [ "$KEEP" = 1 ] && die "--keep and --baseline: keep one run at a time (the baseline runs after the SeNEMO scenario is stopped)"
 [ "$(id -u)" = 0 ] || die "must run as root (network namespaces); try: sudo $0"
 
 # a fresh machine: set up first (the README's first command must just work)
@@ -84,17 +92,22 @@ fi
 # pid; no file descriptor is held open: the daemons must not inherit one)
 mkdir -p "$SENEMO_BUILD"
 LOCKDIR="$SENEMO_BUILD/.demo.lock"
-if ! mkdir "$LOCKDIR" 2>/dev/null; then
+LOCK_MINE=1
+if [ "$DEMO_MODE" = baseline ] && [ -n "${SENEMO_DEMO_PARENT:-}" ] && \
+        [ "$(cat "$LOCKDIR/pid" 2>/dev/null)" = "$SENEMO_DEMO_PARENT" ]; then
+    # the baseline run of a demo --baseline: its parent holds the lock
+    LOCK_MINE=0
+elif ! mkdir "$LOCKDIR" 2>/dev/null; then
     owner="$(cat "$LOCKDIR/pid" 2>/dev/null)"
     if [ -n "$owner" ] && kill -0 "$owner" 2>/dev/null && grep -qa demo.sh "/proc/$owner/cmdline" 2>/dev/null; then
-        echo "senemo demo: another demo is running on this machine (pid $owner, lock $LOCKDIR); wait for it to finish or stop it (kill $owner)" >&2
+        echo "senemo demo: another demo is running with this build directory (pid $owner, lock $LOCKDIR); wait for it to finish or stop it (kill $owner)" >&2
         exit 1
     fi
     # a stale lock (its owner is gone, e.g. kill -9): take it over
     rm -rf "$LOCKDIR"
     mkdir "$LOCKDIR" || { echo "senemo demo: cannot take the lock $LOCKDIR" >&2; exit 1; }
 fi
-echo $$ > "$LOCKDIR/pid"
+[ "$LOCK_MINE" = 1 ] && echo $$ > "$LOCKDIR/pid"
 
 # the record of started processes and namespaces (the harness's); under the
 # test suite the suite's own, otherwise one per demo run
@@ -120,9 +133,10 @@ done
 
 # ---- progress output -------------------------------------------------------------
 DEMO_T0="$(date +%s)"
-phase() { printf '[%4ss] %s\n' "$(( $(date +%s) - DEMO_T0 ))" "$*"; }
+PFX=""; [ "$DEMO_MODE" = baseline ] && PFX="baseline: "
+phase() { printf '[%4ss] %s%s\n' "$(( $(date +%s) - DEMO_T0 ))" "$PFX" "$*"; }
 if [ -t 1 ]; then
-    progress() { printf '\r[%4ss] %s   ' "$(( $(date +%s) - DEMO_T0 ))" "$*"; }
+    progress() { printf '\r[%4ss] %s%s   ' "$(( $(date +%s) - DEMO_T0 ))" "$PFX" "$*"; }
     progress_done() { printf '\r'; phase "$*"; }
 else
     progress() { :; }
@@ -131,7 +145,7 @@ fi
 NOTES=()
 note() { NOTES+=("$*"); phase "note: $*"; }
 
-h_init demo 2>/dev/null
+h_init "demo${PFX:+-baseline}" 2>/dev/null
 # the harness's chatter goes to a file; a failure is shown on the terminal
 h_log() { [ -d "$H_DIR" ] && echo "[$(date +%T.%3N)] $H_TEST: $*" >> "$H_DIR/demo.log"; return 0; }
 h_dump_logs() {
@@ -151,10 +165,28 @@ demo_cleanup() {
     if [ "$rc" != 0 ]; then
         echo "senemo demo: logs kept in $H_DIR (demo.log has the last lines of every daemon's log)" >&2
     fi
-    rm -rf "$LOCKDIR"
+    # a baseline run still going (Ctrl-C, TERM): it stops its own daemons
+    if [ -n "${BL_PID:-}" ] && kill -0 "$BL_PID" 2>/dev/null; then
+        kill -TERM "$BL_PID" 2>/dev/null
+        local i; for i in $(seq 600); do kill -0 "$BL_PID" 2>/dev/null || break; sleep 0.1; done
+    fi
+    [ "$LOCK_MINE" = 1 ] && rm -rf "$LOCKDIR"
     (exit "$rc"); h_cleanup
 }
 trap demo_cleanup EXIT
+# demo_teardown: every daemon stopped and every namespace removed now (the
+# files of the run stay), as the cleanup would, before the baseline runs
+demo_teardown() {
+    local i ns p
+    for ((i=${#H_PIDS[@]}-1; i>=0; i--)); do _h_kill_pid "${H_PIDS[$i]}"; done
+    H_PIDS=(); H_NAMES=()
+    [ -f "$H_DIR/netns" ] && mapfile -t -O "${#H_NETNS[@]}" H_NETNS < "$H_DIR/netns"
+    for ns in "${H_NETNS[@]}"; do
+        for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+        ip netns del "$ns" 2>/dev/null
+    done
+    H_NETNS=(); : > "$H_DIR/netns"
+}
 RTT_MAX=0
 for a in $(seq 1 "$NACC"); do
     read -r _ _ r <<<"$(h_link_profile "${LINK_PROFILE[$a]}")"
@@ -170,14 +202,16 @@ cap_p2_media && CAP_MEDIA=1
 cap_p2_handoff && CAP_P2_HANDOFF=1
 cap_nvg_handoff && cap_nvg_egress_if && CAP_NVG_HANDOFF=1
 cap_nvg_hotp && CAP_NVG_HOTP=1
+if [ "$DEMO_MODE" = baseline ]; then CAP_NVG_HANDOFF=0; CAP_P2_HANDOFF=0; CAP_NVG_HOTP=0; fi
 [ "$CAP_MEDIA" = 1 ] || note "cfg/kamailio/proxy2.cfg does not drive rtpengine yet: calls are signalling-only, no media, no SRTP (completion and media gaps cannot be measured)"
-[ "$CAP_NVG_HANDOFF" = 1 ] || note "the NVG has no netlink handoff yet (nvg module, EGRESS_IF in nvg.cfg): the moves happen, the report shows what follows"
-[ "$CAP_P2_HANDOFF" = 1 ] || note "cfg/kamailio/proxy2-urilist.cfg answers the handoff list with 501 (urilist consumer not landed)"
-if [ "$AUTH" = hotp ] && [ "$CAP_NVG_HOTP" = 0 ]; then
+[ "$CAP_NVG_HANDOFF" = 1 ] || [ "$DEMO_MODE" = baseline ] || note "the NVG has no netlink handoff yet (nvg module, EGRESS_IF in nvg.cfg): the moves happen, the report shows what follows"
+[ "$CAP_P2_HANDOFF" = 1 ] || [ "$DEMO_MODE" = baseline ] || note "cfg/kamailio/proxy2-urilist.cfg answers the handoff list with 501 (urilist consumer not landed)"
+if [ "$AUTH" = hotp ] && [ "$CAP_NVG_HOTP" = 0 ] && [ "$DEMO_MODE" = nvg ]; then
     note "cfg/kamailio/nvg.cfg has no HOTP credential (HOTP_SECRET_FILE) for the NVG's own requests: Proxy 1 refuses the NVG's own REGISTER (and handoff request), so requests toward the MNs cannot be resolved"
 fi
 [ "$FIREWALL" = 0 ] && note "--no-firewall: the home edge forwards everything"
-[ "$AUTH" = none ] && note "--auth none: Proxy 1 relays without authentication (the MNs' HOTP credentials are ignored)"
+[ "$DEMO_MODE" = baseline ] && note "baseline: the vehicles' routers are plain NAT routers (no NVG; MN SIP ports forwarded); every MN registers with digest and re-registers and re-INVITEs its calls itself after a move"
+[ "$AUTH" = none ] && [ "$DEMO_MODE" = nvg ] && note "--auth none: Proxy 1 relays without authentication (the MNs' HOTP credentials are ignored)"
 P2_EXTRA=()
 
 # media load against the access links: a G.711 call is 50 packets/s of
@@ -222,18 +256,29 @@ done
 H_APP_HOTP_EXTRA=$'window = 20;'
 H_NS="$NS_HOME" h_diameter_pair dm
 DEMO_HOTP_DB="$H_HOTP_DB"
-demo_provision "$MNS"
-phase "provisioned $PROVISIONED HOTP accounts with senemo-hotp (2 NVGs, $((2 * MNS)) MNs)"
+if [ "$DEMO_MODE" = baseline ]; then
+    demo_provision_digest "$MNS"
+    phase "provisioned $PROVISIONED digest accounts (auth_db subscriber table) for the $((2 * MNS)) MNs"
+else
+    demo_provision "$MNS"
+    phase "provisioned $PROVISIONED HOTP accounts with senemo-hotp (2 NVGs, $((2 * MNS)) MNs)"
+fi
 demo_daemons
 for v in 1 2; do
-    if demo_nvg_registered "$v" $(( 10 + 4 * RTT_MAX / 1000 )); then
+    if [ "$DEMO_MODE" = baseline ]; then
+        NVG_REG[$v]=0
+    elif demo_nvg_registered "$v" $(( 10 + 4 * RTT_MAX / 1000 )); then
         NVG_REG[$v]=1
     else
         NVG_REG[$v]=0
         note "NVG $v's own registration did not succeed: $(nvg_own_status "$v")"
     fi
 done
-phase "daemons: freeDiameter+app_hotp, rtpengine, Proxy 2, Proxy 1 ($AUTH), 2 NVGs; link emulators on $(( 2 * NACC )) access links"
+if [ "$DEMO_MODE" = baseline ]; then
+    phase "daemons: freeDiameter+app_hotp, rtpengine, Proxy 2 (Path, GRUU), Proxy 1 (digest, Path), no NVG; link emulators on $(( 2 * NACC )) access links"
+else
+    phase "daemons: freeDiameter+app_hotp, rtpengine, Proxy 2, Proxy 1 ($AUTH), 2 NVGs; link emulators on $(( 2 * NACC )) access links"
+fi
 
 # ---- 3. registration -------------------------------------------------------------------------
 demo_register "$MNS"
@@ -273,6 +318,7 @@ for c in egress1 egress2 edge intra mn1 mn2; do h_stop "cap-$c"; done
 
 # the NVGs' own account of the handoffs (statistics of the nvg module)
 for v in 1 2; do
+    [ "$DEMO_MODE" = baseline ] && break
     h_kamcmd "nvg$v" stats.get_statistics nvg: > "$H_DIR/nvg$v-stats.txt" 2>&1
     h_kamcmd "nvg$v" nvg.status > "$H_DIR/nvg$v-status.txt" 2>&1
 done
@@ -281,7 +327,23 @@ done
 # Proxy 1 nor media to the ALG)
 FW_DROPS="$(ip netns exec "$NS_EDGE" iptables -w -nvxL FORWARD | awk '$3 == "DROP" {s += $1} END {print s + 0}')"
 
-# ---- 6. report ----------------------------------------------------------------------------------------
+# ---- 6. the baseline (--baseline): the same scenario per MN, after this one --------------
+BL_REPORT=""
+if [ "$BASELINE" = 1 ] && [ "$DEMO_MODE" = nvg ]; then
+    demo_teardown
+    phase "baseline: the same scenario with plain NAT routers, per-MN mobility and digest"
+    SENEMO_DEMO_PARENT=$$ bash "$ROOT/scripts/demo.sh" "${ARGS[@]}" --run-baseline --out "$OUT/baseline" &
+    BL_PID=$!
+    BL_RC=0; wait "$BL_PID" || BL_RC=$?
+    BL_PID=""
+    if [ -f "$OUT/baseline/report.json" ] && { [ "$BL_RC" = 0 ] || [ "$BL_RC" = 3 ]; }; then
+        BL_REPORT="$OUT/baseline/report.json"
+    else
+        note "--baseline: the baseline run failed (exit $BL_RC; its logs are kept, see above): nothing measured for it"
+    fi
+fi
+
+# ---- 7. report ----------------------------------------------------------------------------------------
 demo_report
 RC=$?
 
@@ -292,7 +354,7 @@ if [ "$KEEP" = 1 ]; then
         for ((i=${#H_PIDS[@]}-1; i>=0; i--)); do echo "kill ${H_PIDS[$i]} 2>/dev/null"; done
         echo "sleep 2"
         while read -r ns; do echo "for p in \$(ip netns pids $ns 2>/dev/null); do kill -KILL \$p; done; ip netns del $ns"; done < "$H_DIR/netns"
-        echo "rm -rf '$LOCKDIR'"
+        [ "$LOCK_MINE" = 1 ] && echo "rm -rf '$LOCKDIR'"
     } > "$OUT/stop.sh"
     chmod +x "$OUT/stop.sh"
     trap - EXIT INT TERM

@@ -59,13 +59,21 @@ demo_daemons() {
     # NVGs must come back through it)
     cfg_has_define "$H_ROOT/cfg/kamailio/proxy2.cfg" INTERNET_VIA \
         && p2args+=(-A "INTERNET_VIA=\"sip:$P1_IP:$P1_PORT\"")
+    # the baseline's MNs register from outside without an NVG: Proxy 2 keeps
+    # the Path through Proxy 1 and resolves their GRUUs in dialogs
+    # (each baseline MN registers its answering and its calling SIPp, two
+    # ports of one UA, as two contacts: calls for the AoR go to the first)
+    [ "$DEMO_MODE" = baseline ] && p2args+=(-A WITH_PATH -A WITH_GRUU -A BEST_CONTACT)
     H_NS="$NS_HOME" h_kamailio proxy2 "$H_ROOT/cfg/kamailio/proxy2.cfg" "${p2args[@]}" "${P2_EXTRA[@]}"
 
     # Proxy 1: HOTP over Diameter (or none with --auth none), overload control
     local p1args=(-A "LISTEN=udp:$P1_IP:$P1_PORT" -A "NEXT_HOP=\"sip:$P2_IP:$P2_PORT\""
         -A "CDP_CONFIG=\"$H_CDP_XML\"" -A "DIAMETER_REALM=\"$DEMO_DOMAIN\"")
-    [ "$AUTH" = none ] && p1args+=(-A NO_AUTH)
+    # (the baseline always authenticates: digest, whatever --auth says)
+    [ "$AUTH" = none ] && [ "$DEMO_MODE" = nvg ] && p1args+=(-A NO_AUTH)
     cfg_has_define "$H_ROOT/cfg/kamailio/proxy1.cfg" HOME_NET && p1args+=(-A "HOME_NET=\"$P2_IP/32\"")
+    # the baseline: stock digest (auth_db) for requests without HOTP, Path
+    [ "$DEMO_MODE" = baseline ] && p1args+=(-A WITH_DIGEST -A "DB_URL=\"sqlite://$DEMO_DIGEST_DB\"" -A WITH_PATH)
     # cdp (Kamailio 5.6) sometimes sends its CER without Host-IP-Address
     # (getsockname() on its connection's descriptor number in a process that
     # does not hold it: "Socket operation on non-socket" in Proxy 1's log),
@@ -84,7 +92,9 @@ demo_daemons() {
         h_stop proxy1
     done
 
-    # the NVGs (needs their HOTP accounts provisioned first)
+    # the NVGs (needs their HOTP accounts provisioned first); none in the
+    # baseline (a plain NAT router)
+    [ "$DEMO_MODE" = baseline ] && return 0
     for v in 1 2; do
         local a; a="$(eval echo "\$ATT_$v")"
         local args=(-A "LISTEN=udp:$(ing_ip "$v"):5060" -A "INNER_LISTEN=udp:$(inner_ip "$v"):5060"

@@ -29,3 +29,34 @@ demo_provision() {
 
 # otp USER K : the K-th OTP (0-based) of USER
 otp() { sed -n "$(( $2 + 1 ))p" "$H_DIR/otp/$1"; }
+
+# demo_provision_digest N : the baseline's accounts: every MN in auth_db's
+# subscriber table (SQLite, Debian's schema) with a random password in
+# $H_DIR/otp/USER.pw, and the NVGs' HOTP accounts (only so the Diameter
+# check of Proxy 1 has a user to ask about; no NVG runs)
+demo_provision_digest() {
+    local n="$1" v i u schema
+    mkdir -p "$H_DIR/otp"
+    schema=/usr/share/kamailio/db_sqlite
+    [ -f "$schema/auth_db-create.sql" ] || schema="$H_BUILD/src/kamailio-$(kamailio -v | sed -n 's/^version: kamailio \([0-9.]*\).*/\1/p')/utils/kamctl/db_sqlite"
+    DEMO_DIGEST_DB="$H_DIR/subscriber.sqlite"
+    cat "$schema/standard-create.sql" "$schema/auth_db-create.sql" | sqlite3 "$DEMO_DIGEST_DB" \
+        || h_fail "subscriber database ($schema)"
+    {
+        echo "BEGIN;"
+        for v in 1 2; do for i in $(seq 1 "$n"); do
+            u="$(mn_user "$v" "$i")"
+            head -c 12 /dev/urandom | base64 | tr -d '/+=' > "$H_DIR/otp/$u.pw"
+            echo "INSERT INTO subscriber (username, domain, password) VALUES ('$u', '$DEMO_DOMAIN', '$(cat "$H_DIR/otp/$u.pw")');"
+        done; done
+        echo "COMMIT;"
+    } | sqlite3 "$DEMO_DIGEST_DB" || h_fail "digest accounts"
+    for u in nvg-1 nvg-2; do
+        "$HOTP_CLI" --db "$DEMO_HOTP_DB" add "sip:$u@$DEMO_DOMAIN" --random > "$H_DIR/otp/$u.secret" \
+            || h_fail "senemo-hotp add sip:$u@$DEMO_DOMAIN"
+    done
+    chmod 600 "$H_DIR/otp/"*
+    PROVISIONED="$(sqlite3 "$DEMO_DIGEST_DB" "SELECT count(*) FROM subscriber")"
+}
+# pw USER : the baseline's digest password of USER
+pw() { cat "$H_DIR/otp/$1.pw"; }

@@ -20,6 +20,10 @@ D = run["dir"]
 OUT = run["out"]
 ADDR = run["addr"]
 N = run["mns_per_vehicle"]
+# nvg: the SeNEMO scenario; baseline: the same scenario per MN (plain NAT
+# routers, digest, every MN re-registers and re-INVITEs its calls itself)
+MODE = run.get("mode", "nvg")
+BL = MODE == "baseline"
 
 
 def tshark(pcap, fields, dfilter=None):
@@ -80,8 +84,9 @@ lat = []
 ok_calls = 0
 for cid, ms in by_call.items():
     req = [m["t"] for m in ms if m["method"] == "REGISTER"]
-    fin = [m for m in ms if m["status"] and m["status"] >= 200]
-    if fin and fin[0]["status"] == 200:
+    # the 200 (a digest REGISTER has a 401 first): first REGISTER -> 200
+    fin = [m for m in ms if m["status"] == 200]
+    if fin:
         ok_calls += 1
         if req:
             lat.append((fin[0]["t"] - req[0]) * 1000)
@@ -95,8 +100,8 @@ def reg_stats(msgs):
     lat_, ok_ = [], 0
     for ms_ in calls_.values():
         req_ = [m["t"] for m in ms_ if m["method"] == "REGISTER"]
-        fin_ = [m for m in ms_ if m["status"] and m["status"] >= 200]
-        if fin_ and fin_[0]["status"] == 200:
+        fin_ = [m for m in ms_ if m["status"] == 200]
+        if fin_:
             ok_ += 1
             if req_:
                 lat_.append((fin_[0]["t"] - req_[0]) * 1000)
@@ -261,19 +266,28 @@ for k, r in enumerate(rows):
     per_vehicle = []
     for v in vs:
         ms = [m for m in EGRESS[v] if t <= m["t"] < end]
-        reg = [m for m in ms if m["cseq"] == "REGISTER" and m["from"].startswith("nvg-")]
+        # the handoff's REGISTERs: the NVG's own, or in the baseline every MN's
+        reg = [m for m in ms if m["cseq"] == "REGISTER" and m["from"].startswith("mn-" if BL else "nvg-")]
         lst = [m for m in ms if m["cseq"] == "INVITE" and "nvg-handoff" in (m["ruser"], m["to"])]
         lst_final = [m["status"] for m in lst if m["status"] and m["status"] >= 200]
         lst_final_t = [m["t"] for m in lst if m["status"] and m["status"] >= 200]
         reg_ok_t = [m["t"] for m in reg if m["status"] == 200]
         done_t = lst_final_t[0] if lst_final_t else (reg_ok_t[0] if reg_ok_t else None)
+        if BL:
+            # the baseline: the last of the MNs' transactions to get its 200
+            # (each REGISTER and re-INVITE transaction's first 200)
+            first200 = {}
+            for m in ms:
+                if m["status"] == 200 and m["cseq"] in ("REGISTER", "INVITE"):
+                    first200.setdefault((m["callid"], m["cseq"], m["src"]), m["t"])
+            done_t = max(first200.values()) if first200 else None
         # what each message belongs to: the NVG's handoff (its REGISTER, the
         # list INVITE transaction), a call's dialog (re-INVITEs: the NVG's
         # per-dialog fallback going out, or home's re-INVITE coming in), other
         ho_cids = set(m["callid"] for m in ms if m["cseq"] == "INVITE" and "nvg-handoff" in (m["ruser"], m["to"]))
         cls = {"handoff": 0, "dialog_out": 0, "dialog_in": 0, "other": 0}
         for m in ms:
-            if (m["cseq"] == "REGISTER" and m["from"].startswith("nvg-")) or m["callid"] in ho_cids:
+            if (m["cseq"] == "REGISTER" and m["from"].startswith("mn-" if BL else "nvg-")) or m["callid"] in ho_cids:
                 cls["handoff"] += 1
             elif m["callid"] in calls:
                 # a request leaves from / a response arrives at the egress address: the NVG's own
@@ -288,10 +302,13 @@ for k, r in enumerate(rows):
             "to_access": int(r[4].split(",")[vs.index(v)].split(":")[1]),
             "egress_msgs": len(ms), "egress_bytes": sum(m["len"] for m in ms),
             "sequence": [label(m) for m in ms][:40],
-            "nvg_register": len([m for m in reg if m["method"] == "REGISTER"]),
+            "nvg_register": 0 if BL else len([m for m in reg if m["method"] == "REGISTER"]),
+            "mn_registers": len([m for m in reg if m["method"] == "REGISTER"]) if BL else 0,
+            "reinvites": len([m for m in ms if m["method"] == "INVITE" and m["callid"] in calls]),
             "handoff_list_final": lst_final[0] if lst_final else None,
             # address change -> the handoff's final answer on the egress link
-            # (the list INVITE's, else the REGISTER's)
+            # (the list INVITE's, else the REGISTER's; in the baseline the
+            # last 200 of the MNs' REGISTER and re-INVITE transactions)
             "signalling_ms": r1((done_t - t) * 1000) if done_t else None,
             "last_msg_ms": r1((ms[-1]["t"] - t) * 1000) if ms else None,
         })
@@ -450,7 +467,45 @@ model = {
 }
 measured_pv = [p["egress_msgs"] for mv in moves for p in mv["per_vehicle"]]
 
+
+def baseline_summary(path):
+    """the measured baseline object of report.json (from the baseline run's own
+    report.json at PATH): the figures compared side by side"""
+    try:
+        b = json.load(open(path))
+    except (OSError, ValueError) as e:
+        return None, "--baseline: the baseline run's report (%s) cannot be read: %s" % (path, e)
+    mv = []
+    for m in b["moves"]:
+        mv.append({k: m.get(k) for k in ("index", "vehicles", "simultaneous", "egress_msgs", "egress_bytes",
+                                         "egress_msgs_per_vehicle_max", "completion_ms", "completion_ms_p50",
+                                         "max_media_gap_ms", "calls_affected", "calls_not_resumed")})
+        mv[-1]["per_vehicle"] = [{k: p.get(k) for k in ("vehicle", "from_access", "to_access", "egress_msgs",
+                                                        "egress_bytes", "signalling_ms", "mn_registers",
+                                                        "reinvites", "classes")} for p in m["per_vehicle"]]
+    reg = b["registration"]
+    return {
+        "mode": "per-MN mobility behind a plain NAT router (no NVG), digest authentication",
+        "mns": b["mns"], "mns_per_vehicle": b["mns_per_vehicle"],
+        "calls": b["calls"], "calls_established": b["calls_established"], "calls_lost": b["calls_lost"],
+        "calls_failed_setup": b["calls_failed_setup"], "calls_by_kind": b["calls_by_kind"], "media": b["media"],
+        "registration": {k: reg.get(k) for k in ("mns", "ok", "failed", "auth", "egress_msgs", "egress_ok_transactions",
+                                                 "sip_msgs_per_register", "egress_breakdown", "latency_ms_p50",
+                                                 "latency_ms_p95", "latency_ms_max", "mn_rtt_ms_p50", "mn_rtt_ms_p95")},
+        "moves": mv,
+        "egress_msgs_per_vehicle_move_mean": b.get("egress_msgs_per_vehicle_move_mean"),
+        "overhead": {k: b["overhead"].get(k) for k in ("measured", "srtp_overhead_bytes", "clear_rtp_packets_on_internet")},
+        "report": path, "run_dir": b.get("run_dir"), "duration_s": b.get("duration_s"),
+        "notes": b.get("notes", []), "diagnostics": b.get("diagnostics", []),
+    }, None
+
+
+baseline, bl_note = (None, None)
+if run.get("baseline_report"):
+    baseline, bl_note = baseline_summary(run["baseline_report"])
+
 rep = {
+    "mode": MODE,
     "mns": 2 * N,
     "mns_per_vehicle": N,
     "vehicles": 2,
@@ -461,7 +516,7 @@ rep = {
     "calls_by_kind": {k: len([c for c in calls.values() if c["kind"] == k]) for k in ("cn2mn", "mn2cn", "mn2mn")},
     "media": bool(run["media_on"]),
     "moves": moves,
-    "registration": registration,
+    "registration": dict(registration, auth="digest" if BL else registration["auth"]),
     "overhead": overhead,
     "signalling_model": model,
     "egress_msgs_per_vehicle_move_mean": round(statistics.mean(measured_pv), 2) if measured_pv else None,
@@ -473,9 +528,8 @@ rep = {
     "firewall": bool(run.get("firewall", 1)),
     "diagnostics": diag,
     "nvg_stats": {"nvg-%d" % v: nvg_stats[v] for v in (1, 2)},
-    "baseline": None,
-    "notes": run["notes"] + ([] if not run["baseline_requested"] else
-                             ["--baseline: the per-MN baseline (plain NAT router, per-MN mobility, digest) is not built yet; nothing was measured for it"]),
+    "baseline": baseline,
+    "notes": run["notes"] + ([bl_note] if bl_note else []),
     "calls_detail": calls_detail,
     "duration_s": None,
     "run_dir": D,
@@ -500,8 +554,58 @@ def gapcell(mv, k, sp=" "):
     return "-"
 
 
+def side_by_side():
+    """markdown lines: SeNEMO and the measured baseline, per move and for the
+    registrations"""
+    b = baseline
+    T = []
+    T.append("## SeNEMO and the per-MN baseline, side by side (`--baseline`)")
+    T.append("")
+    T.append("The same scenario (MNs, calls, moves, link profiles) run again with the vehicles' routers as plain NAT "
+             "routers: every MN registers itself with digest through Proxy 1 and, after a move, re-registers and "
+             "re-INVITEs each of its calls itself (its new address in Contact and SDP). Baseline run: `%s`." % b["run_dir"])
+    T.append("")
+    T.append("| registrations | SeNEMO (HOTP via the NVG) | baseline (digest, per MN) |")
+    T.append("|---|---|---|")
+    T.append("| MNs registered | %d / %d | %d / %d |" % (registration["ok"], registration["mns"], b["registration"]["ok"], b["registration"]["mns"]))
+    T.append("| SIP messages per authenticated REGISTER (egress) | %s | %s |" % (
+        fmt(registration["sip_msgs_per_register"]), fmt(b["registration"]["sip_msgs_per_register"])))
+    T.append("| REGISTER latency p50 / p95 (egress) | %s / %s ms | %s / %s ms |" % (
+        fmt(registration["latency_ms_p50"]), fmt(registration["latency_ms_p95"]),
+        fmt(b["registration"]["latency_ms_p50"]), fmt(b["registration"]["latency_ms_p95"])))
+    T.append("| calls set up / lost | %d of %d / %d | %d of %d / %d |" % (
+        established, run["calls_total"], len(lost_calls), b["calls_established"], b["calls"], b["calls_lost"]))
+    T.append("")
+    T.append("| move | vehicle | egress SIP msgs SeNEMO / baseline | egress bytes SeNEMO / baseline | signalling done SeNEMO / baseline | completion (media, median) SeNEMO / baseline | calls not resumed SeNEMO / baseline |")
+    T.append("|---|---|---|---|---|---|---|")
+    bmv = {m["index"]: m for m in b["moves"]}
+    for mv in moves:
+        bm = bmv.get(mv["index"])
+        for p in mv["per_vehicle"]:
+            bp = None
+            if bm:
+                bp = next((q for q in bm["per_vehicle"] if q["vehicle"] == p["vehicle"]), None)
+            T.append("| %d%s | %d | %d / %s | %d / %s | %s / %s | %s / %s | %s / %s |" % (
+                mv["index"], " (both)" if mv["simultaneous"] else "", p["vehicle"],
+                p["egress_msgs"], fmt(bp and bp["egress_msgs"]), p["egress_bytes"], fmt(bp and bp["egress_bytes"]),
+                fmt(p["signalling_ms"], " ms"), fmt(bp and bp["signalling_ms"], " ms"),
+                fmt(mv.get("completion_ms_p50"), " ms"), fmt(bm and bm.get("completion_ms_p50"), " ms"),
+                mv["calls_not_resumed"] if run["media_on"] else "-",
+                (bm["calls_not_resumed"] if bm and b["media"] else "-")))
+    T.append("")
+    T.append("Mean SIP messages on the egress link per vehicle and move: SeNEMO %s, baseline %s." % (
+        fmt(rep["egress_msgs_per_vehicle_move_mean"]), fmt(b["egress_msgs_per_vehicle_move_mean"])))
+    for n in b["notes"]:
+        if not n.startswith("baseline:"):
+            T.append("- baseline note: " + n)
+    for n in b["diagnostics"]:
+        T.append("- baseline: " + n)
+    T.append("")
+    return T
+
+
 L = []
-L.append("# SeNEMO demo report")
+L.append("# SeNEMO demo report" if not BL else "# SeNEMO demo: the per-MN baseline (plain NAT routers, digest)")
 L.append("")
 L.append("2 vehicles x %d MNs, %d calls (%d CN->MN, %d MN->CN, %d MN<->MN between the vehicles), %d moves; "
          "access networks: %s; authentication: %s; media: %s." % (
@@ -513,7 +617,7 @@ L.append("2 vehicles x %d MNs, %d calls (%d CN->MN, %d MN->CN, %d MN<->MN betwee
 L.append("")
 L.append("| what | measured |")
 L.append("|---|---|")
-L.append("| MNs registered through their NVG | %d / %d |" % (run["reg_ok"], 2 * N))
+L.append("| MNs registered %s | %d / %d |" % ("(each itself, digest)" if BL else "through their NVG", run["reg_ok"], 2 * N))
 L.append("| SIP messages per authenticated REGISTER (egress capture) | %s (%s) |" % (
     fmt(registration["sip_msgs_per_register"]),
     ", ".join("%s %d" % kv for kv in sorted(registration["egress_breakdown"].items()))))
@@ -541,6 +645,8 @@ L.append("| 0 calls lost, including the simultaneous move | %d lost |" % len(los
 L.append("| no clear RTP leaves home toward the Internet | %s |" % (
     "%d packets" % overhead["clear_rtp_packets_on_internet"] if overhead.get("measured") else "not measured (no media)"))
 L.append("")
+if baseline:
+    L += side_by_side()
 L.append("## Moves")
 L.append("")
 L.append("| move | vehicle(s) | access | egress SIP msgs | egress bytes | NVG handoff on the wire | signalling done | completion (media) | largest media gap | calls not resumed |")
@@ -624,8 +730,8 @@ with open(os.path.join(OUT, "report.md"), "w") as f:
 
 # stdout: the short table
 print()
-print("SeNEMO demo: 2 vehicles x %d MNs, %d calls, %d moves (%s)" % (
-    N, run["calls_total"], len(moves), ", ".join(a["profile"] for a in run["access"])))
+print("SeNEMO demo%s: 2 vehicles x %d MNs, %d calls, %d moves (%s)" % (
+    " (the per-MN baseline)" if BL else "", N, run["calls_total"], len(moves), ", ".join(a["profile"] for a in run["access"])))
 print("  registrations  %d/%d ok, %s SIP msgs per REGISTER on the egress link, latency p50 %s ms (MN sees %s ms)" % (
     run["reg_ok"], 2 * N, fmt(registration["sip_msgs_per_register"]), fmt(registration["latency_ms_p50"]),
     fmt(registration["mn_rtt_ms_p50"])))
@@ -644,6 +750,27 @@ if any(mv["simultaneous"] for mv in moves):
 if moves:
     print("  msgs: every SIP message on the vehicle's egress link in the move's window; handoff: the NVG's")
     print("  REGISTER and URI-list INVITE transactions (the rest: per-dialog re-INVITEs, see report.md)")
+if baseline:
+    b = baseline
+    print("  --baseline: the same scenario per MN (plain NAT routers, digest, each MN re-registers and re-INVITEs)")
+    print("  registrations  SeNEMO %s SIP msgs per REGISTER, p50 %s ms | baseline %s msgs, p50 %s ms (%d/%d ok)" % (
+        fmt(registration["sip_msgs_per_register"]), fmt(registration["latency_ms_p50"]),
+        fmt(b["registration"]["sip_msgs_per_register"]), fmt(b["registration"]["latency_ms_p50"]),
+        b["registration"]["ok"], b["registration"]["mns"]))
+    print("  calls          SeNEMO %d lost | baseline %d set up of %d, %d lost" % (
+        len(lost_calls), b["calls_established"], b["calls"], b["calls_lost"]))
+    print("  %-5s %-8s %15s %17s %21s %21s" % ("move", "vehicle", "msgs nvg/base", "bytes nvg/base", "signalling nvg/base", "completion nvg/base"))
+    bmv = {m["index"]: m for m in b["moves"]}
+    for mv in moves:
+        bm = bmv.get(mv["index"])
+        for p in mv["per_vehicle"]:
+            bp = next((q for q in bm["per_vehicle"] if q["vehicle"] == p["vehicle"]), None) if bm else None
+            print("  %-5s %-8d %15s %17s %21s %21s" % (
+                "%d%s" % (mv["index"], "*" if mv["simultaneous"] else ""), p["vehicle"],
+                "%d/%s" % (p["egress_msgs"], fmt(bp and bp["egress_msgs"])),
+                "%d/%s" % (p["egress_bytes"], fmt(bp and bp["egress_bytes"])),
+                "%s/%s" % (fmt(p["signalling_ms"], "ms"), fmt(bp and bp["signalling_ms"], "ms")),
+                "%s/%s" % (fmt(mv.get("completion_ms_p50"), "ms"), fmt(bm and bm.get("completion_ms_p50"), "ms"))))
 if overhead.get("measured"):
     print("  overhead       SRTP %+.1f B/packet measured (IETF mobile VPN +90..113, NEMO +40: model); clear RTP on the Internet: %d" % (
         overhead["srtp_overhead_bytes"], overhead["clear_rtp_packets_on_internet"]))
@@ -662,6 +789,10 @@ with open(os.path.join(D, "measured.dat"), "w") as f:
     for mv in moves:
         for p in mv["per_vehicle"]:
             f.write("%d %d\n" % (N, p["egress_msgs"]))
+with open(os.path.join(D, "measured-baseline.dat"), "w") as f:
+    for mv in (baseline["moves"] if baseline else []):
+        for p in mv["per_vehicle"]:
+            f.write("%d %d\n" % (baseline["mns_per_vehicle"], p["egress_msgs"]))
 with open(os.path.join(D, "moves.dat"), "w") as f:
     for mv in moves:
         for p in mv["per_vehicle"]:
@@ -683,7 +814,10 @@ gp.append("  '' u 1:3 w l lw 2 t 'per-MN SIP mobility, HOTP (2N+3S)', \\")
 gp.append("  '' u 1:4 w l lw 2 t 'per-MN SIP mobility, digest (4N+5S)', \\")
 gp.append("  '' u 1:5 w l lw 2 t 'IETF mobile VPN (13N)', \\")
 gp.append("  '' u 1:6 w l lw 2 t 'NEMO BS (2, + tunnel per packet)', \\")
-gp.append("  '%s/measured.dat' u 1:($2>0?$2:1) w p pt 7 ps 1.6 lc rgb 'black' t 'SeNEMO NVG, measured (this run)'" % D)
+gp.append("  '%s/measured.dat' u 1:($2>0?$2:1) w p pt 7 ps 1.6 lc rgb 'black' t 'SeNEMO NVG, measured (this run)'%s" % (
+    D, ", \\" if baseline else ""))
+if baseline:
+    gp.append("  '%s/measured-baseline.dat' u 1:($2>0?$2:1) w p pt 5 ps 1.6 lc rgb 'red' t 'per-MN baseline (digest), measured (--baseline)'" % D)
 if moves:
     gp.append("set output '%s/demo-moves.png'" % OUT)
     gp.append("unset logscale; set autoscale; set key top right; set style data histogram; set style histogram clustered gap 1")

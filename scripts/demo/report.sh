@@ -8,6 +8,8 @@
 demo_report() {
     mkdir -p "$OUT" || h_fail "cannot create $OUT"
     rm -f "$OUT/report.json" "$OUT/report.md" "$OUT"/demo-*.png
+    # a report without --baseline has no baseline: an old one must not stay
+    [ "$DEMO_MODE" = nvg ] && [ -z "${BL_REPORT:-}" ] && rm -rf "$OUT/baseline"
     local notes_json="" n
     for n in "${NOTES[@]}"; do notes_json+="$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$n"),"; done
     local prof_json=""
@@ -18,6 +20,7 @@ demo_report() {
     cat > "$H_DIR/run.json" <<JSON
 {"mns_per_vehicle":$MNS,"vehicles":2,"calls_requested":$CALLS,"mn_mn_calls_each_way":$XMM,
  "moves_requested":$MOVES,"move_gap_s":$MOVE_GAP,"auth":"$AUTH","baseline_requested":$BASELINE,
+ "mode":"$DEMO_MODE","baseline_report":"${BL_REPORT:-}",
  "access":[${prof_json%,}],
  "capabilities":{"p2_media":$CAP_MEDIA,"p2_handoff_list":$CAP_P2_HANDOFF,"nvg_handoff":$CAP_NVG_HANDOFF,"nvg_hotp":$CAP_NVG_HOTP},
  "nvg_registered":[${NVG_REG[1]},${NVG_REG[2]}],
@@ -34,7 +37,7 @@ JSON
     if [ "$rc" != 0 ] && [ "$rc" != 3 ]; then
         h_fail "report.py failed: $(tail -5 "$H_DIR/report.err")"
     fi
-    if [ -f "$H_DIR/plot.gp" ]; then
+    if [ -f "$H_DIR/plot.gp" ] && [ "$DEMO_MODE" = nvg ]; then
         gnuplot "$H_DIR/plot.gp" 2> "$H_DIR/gnuplot.log" || note "gnuplot failed: $(head -3 "$H_DIR/gnuplot.log")"
     fi
     # the egress SIP captures and the SIPp summaries stay with the report

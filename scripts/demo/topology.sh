@@ -10,6 +10,8 @@
 #    senemo-srtp)   on lo (Kamailio nvg.cfg)                                            Proxy 2    198.18.90.2
 #                   egress MASQUERADE, DNAT of SIP                                      freeDiameter
 #                   to the inner address                                                rtpengine
+#                   (--baseline: a plain NAT router, no NVG; the MNs'
+#                   SIP ports 5062/5063 forwarded to them)
 #
 # Every address is in 198.18.0.0/15; nothing is routed out of the namespaces.
 #   vehicle v, ingress          198.18.1v.0/24   (NVG .1, MNs .2)
@@ -99,17 +101,29 @@ demo_topology() {
         local mn nvg; mn="$(mn_ns "$v")"; nvg="$(nvg_ns "$v")"
         h_veth "$mn" mn0 "$(mn_ip "$v")/24" "$nvg" ing0 "$(ing_ip "$v")/24"
         h_route "$mn" default "$(ing_ip "$v")"
-        ip -n "$nvg" addr add "$(inner_ip "$v")/32" dev lo || h_fail "inner address of vehicle $v"
         for a in $(seq 1 "$nacc"); do
             h_route "$NS_CORE" "$(egr_net3 "$v" "$a").0/24" "198.18.$((60 + a)).2"
         done
         # egress NAT (TOOLCHAIN-NOTES): everything from the inner address and
-        # the mobile network leaves as the current egress address; inbound SIP
-        # goes to the inner address Kamailio is bound to
+        # the mobile network leaves as the current egress address
         ip netns exec "$nvg" iptables -w -t nat -A POSTROUTING -o egr0 -j MASQUERADE \
             || h_fail "MASQUERADE vehicle $v"
-        ip netns exec "$nvg" iptables -w -t nat -A PREROUTING -i egr0 -p udp --dport 5060 \
-            -j DNAT --to-destination "$(inner_ip "$v"):5060" || h_fail "DNAT vehicle $v"
+        if [ "${DEMO_MODE:-nvg}" = baseline ]; then
+            # the per-MN baseline: a plain NAT router, no NVG. The MNs' SIP
+            # ports (answering 5062, calling 5063) are forwarded to them, as
+            # a NAT router's port forwarding (or a UA's own NAT traversal)
+            # would; the MNs know the router's public address (as from STUN)
+            local port
+            for port in "$MN_UAS_PORT" "$MN_UAC_PORT"; do
+                ip netns exec "$nvg" iptables -w -t nat -A PREROUTING -i egr0 -p udp --dport "$port" \
+                    -j DNAT --to-destination "$(mn_ip "$v"):$port" || h_fail "port forward $port vehicle $v"
+            done
+        else
+            # inbound SIP goes to the inner address Kamailio is bound to
+            ip -n "$nvg" addr add "$(inner_ip "$v")/32" dev lo || h_fail "inner address of vehicle $v"
+            ip netns exec "$nvg" iptables -w -t nat -A PREROUTING -i egr0 -p udp --dport 5060 \
+                -j DNAT --to-destination "$(inner_ip "$v"):5060" || h_fail "DNAT vehicle $v"
+        fi
         # like any NAT gateway, drop unsolicited inbound UDP on the egress
         # (SIP excepted). Without it a media packet from the ALG that arrives
         # before the MN's first one leaves a conntrack entry on egress:port,
@@ -159,4 +173,10 @@ addr del $(egr_ip "$v" "$old")/24 dev egr0
 addr add $(egr_ip "$v" "$a")/24 dev egr0
 route replace default via $(egr_gw "$v" "$a")
 EOB
+    # a plain NAT router forgets its NAT table when its public address
+    # changes (entries of the old address would keep rewriting the MNs'
+    # packets to it); the NVG's MASQUERADE entries go with the address
+    if [ "${DEMO_MODE:-nvg}" = baseline ]; then
+        ip netns exec "$nvg" conntrack -F >/dev/null 2>&1 || { echo "move: NAT table of vehicle $v" >&2; return 1; }
+    fi
 }

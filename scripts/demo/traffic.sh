@@ -38,18 +38,30 @@ sipp_scen() {   # NAME.xml HOLD_MS -> path of the copy to run
 # demo_register N : every MN of both vehicles registers through its NVG;
 # sets REG_OK REG_FAIL REG_T0 REG_T1
 demo_register() {
-    local n="$1" v i sf; sf="$(sipp_scen demo_register.xml)"
-    for v in 1 2; do
-        { echo SEQUENTIAL; for i in $(seq 1 "$n"); do echo "$(mn_user "$v" "$i");$(otp "$(mn_user "$v" "$i")" 0)"; done; } \
-            > "$H_DIR/reg$v.csv"
-    done
+    local n="$1" v i sf
     REG_T0="$(date +%s.%N)"
-    for v in 1 2; do
-        demo_sipp_bg "$(mn_ns "$v")" "reg$v" $(( 60 + n )) -sf "$sf" -inf "$H_DIR/reg$v.csv" \
-            -set domain "$DEMO_DOMAIN" -set ch "$(mn_ip "$v")" -set cp "$MN_UAS_PORT" \
-            -m "$n" -r 25 -l 25 -i "$(mn_ip "$v")" -p "$MN_REG_PORT" -timeout "$(( 40 + n ))s" \
-            -trace_rtt -rtt_freq 1 "$(ing_ip "$v"):5060"
-    done
+    if [ "$DEMO_MODE" = baseline ]; then
+        # the baseline: each MN registers itself at Proxy 1 through the NAT
+        # router with stock digest (REGISTER, 401, REGISTER, 200), its
+        # Contact at the router's public address (port forwarded) and its
+        # instance (GRUU)
+        sipp_scen register_digest.xml > /dev/null     # (one copy for every run)
+        for v in 1 2; do
+            bl_register "$v" "$n" "reg$v" "$(egr_ip "$v" "$(eval echo "\$ATT_$v")")" -r 25 -l 25
+        done
+    else
+        sf="$(sipp_scen demo_register.xml)"
+        for v in 1 2; do
+            { echo SEQUENTIAL; for i in $(seq 1 "$n"); do echo "$(mn_user "$v" "$i");$(otp "$(mn_user "$v" "$i")" 0)"; done; } \
+                > "$H_DIR/reg$v.csv"
+        done
+        for v in 1 2; do
+            demo_sipp_bg "$(mn_ns "$v")" "reg$v" $(( 60 + n )) -sf "$sf" -inf "$H_DIR/reg$v.csv" \
+                -set domain "$DEMO_DOMAIN" -set ch "$(mn_ip "$v")" -set cp "$MN_UAS_PORT" \
+                -m "$n" -r 25 -l 25 -i "$(mn_ip "$v")" -p "$MN_REG_PORT" -timeout "$(( 40 + n ))s" \
+                -trace_rtt -rtt_freq 1 "$(ing_ip "$v"):5060"
+        done
+    fi
     local done_v=() ok fail
     REG_OK=0; REG_FAIL=0
     # progress: one counter line while the registrations run
@@ -64,9 +76,61 @@ demo_register() {
     for v in 1 2; do demo_sipp_wait "reg$v"; read -r ok fail <<<"$(sipp_counts "reg$v")"
         REG_OK=$((REG_OK + ok)); REG_FAIL=$((REG_FAIL + n - ok)); done
     REG_T1="$(date +%s.%N)"
-    progress_done "registered: $REG_OK / $((2 * n)) MNs (HOTP through their NVG)"
+    if [ "$DEMO_MODE" = baseline ]; then
+        progress_done "registered: $REG_OK / $((2 * n)) MNs (digest, each MN itself through the NAT router)"
+    else
+        progress_done "registered: $REG_OK / $((2 * n)) MNs (HOTP through their NVG)"
+    fi
     # MN-side round trips (SIPp's rtd, ms)
     cat "$H_DIR"/sipp-reg*/*_rtt.csv 2>/dev/null | awk -F';' 'NR>1 && $2 ~ /^[0-9.]+$/ {print $2}' > "$H_DIR/reg_rtt_mn.txt"
+}
+
+# bl_register V N NAME PUBLIC [sipp args] : the baseline's MNs of vehicle V
+# register (digest) with their Contact at PUBLIC (in the background, as the
+# harness's daemon sipp-NAME)
+bl_register() {
+    local v="$1" n="$2" name="$3" pub="$4" i sf="$H_DIR/register_digest.xml"; shift 4
+    { echo SEQUENTIAL; for i in $(seq 1 "$n"); do echo "$(mn_user "$v" "$i");$DEMO_DOMAIN;$(pw "$(mn_user "$v" "$i")")"; done; } \
+        > "$H_DIR/$name.csv"
+    demo_sipp_bg "$(mn_ns "$v")" "$name" $(( 60 + n )) -sf "$sf" -inf "$H_DIR/$name.csv" \
+        -au '[field0]' -ap '[field2]' -set gruu 1 -set uac_port "$MN_UAC_PORT" -set ch "$pub" -set cp "$MN_UAS_PORT" -set expires 1800 \
+        -cid_str "reg-v$v-%u@$DEMO_DOMAIN" -set c1 1 -set c2 2 -m "$n" "$@" -i "$(mn_ip "$v")" -p "$MN_REG_PORT" -timeout "$(( 40 + n ))s" \
+        -trace_rtt -rtt_freq 1 "$P1_IP:$P1_PORT"
+}
+
+# After a move in the baseline every MN of a moved vehicle re-REGISTERs
+# (digest) with its new public address (bl_reregister), then re-INVITEs each
+# of its calls with it (bl_notify: an INFO from the mobile network tells each
+# call; never on the egress link). demo_moves runs both in the background.
+# bl_reregister V PUBLIC N K OLD_PUBLIC (the old bindings removed, expires=0)
+bl_reregister() {
+    local v="$1" pub="$2" n="$3" k="$4" old="$5" d="$H_DIR/sipp-bl$4-v$1" i
+    local sf="$H_DIR/register_digest.xml"     # (written by demo_register)
+    mkdir -p "$d"
+    { echo SEQUENTIAL; for i in $(seq 1 "$n"); do echo "$(mn_user "$v" "$i");$DEMO_DOMAIN;$(pw "$(mn_user "$v" "$i")")"; done; } > "$d/reg.csv"
+    ( cd "$d" && exec timeout $(( 60 + n )) ip netns exec "$(mn_ns "$v")" sipp -nostdin -sf "$sf" -inf reg.csv \
+        -au '[field0]' -ap '[field2]' -set gruu 1 -set uac_port "$MN_UAC_PORT" -set ch "$pub" -set cp "$MN_UAS_PORT" \
+        -set oldch "$old" -cid_str "reg-v$v-%u@$DEMO_DOMAIN" -set c1 $((2 * k + 1)) -set c2 $((2 * k + 2)) -set expires 1800 -m "$n" -r 10000 -l "$n" -i "$(mn_ip "$v")" -p "$MN_REG_PORT" -timeout "$(( 40 + n ))s" \
+        -trace_err -trace_stat -fd 1 "$P1_IP:$P1_PORT" </dev/null > reg.out 2>&1 ) \
+        || echo "vehicle $v: not every MN re-registered after move $k" >&2
+    return 0
+}
+# bl_notify V PUBLIC K
+bl_notify() {
+    local v="$1" pub="$2" k="$3" d="$H_DIR/sipp-bl$3-v$1" side port c
+    mkdir -p "$d"
+    for side in uac uas; do
+        [ "$side" = uac ] && port=$MN_UAC_PORT || port=$MN_UAS_PORT
+        awk -v s="mn$v" '$2 == s {print $4}' "$H_DIR/est-$side.txt" > "$d/$side.ids"
+        [ -s "$d/$side.ids" ] || continue
+        { echo SEQUENTIAL; cat "$d/$side.ids"; } > "$d/$side.csv"
+        c="$(wc -l < "$d/$side.ids")"
+        ( cd "$d" && exec timeout 30 ip netns exec "$(mn_ns "$v")" sipp -nostdin -sf "$SCEN/handoff_bl_trigger.xml" \
+            -inf "$side.csv" -set pub "$pub" -m "$c" -r 10000 -l "$c" -i "$(mn_ip "$v")" -p 5064 \
+            -timeout 20s -trace_err "$(mn_ip "$v"):$port" </dev/null > "trig-$side.out" 2>&1 ) \
+            || echo "vehicle $v: move notices ($side) after move $k failed" >&2
+    done
+    return 0
 }
 
 # demo_register_cns C : the intranet CNs cn-1..cn-C at Proxy 2 (no NVG, no Proxy 1)
@@ -89,6 +153,10 @@ auth_hdr() { # USER OTP
     printf 'Proxy-Authorization: HOTP username="%s", realm="%s", otp="%s"' "$1" "$DEMO_DOMAIN" "$2"
 }
 wrap() { echo $(( ( ($1 - 1) % $2 ) + 1 )); }
+# an MN caller's credential: its K-th OTP in Proxy-Authorization (HOTP),
+# none in the baseline (digest: answers the 407 with the password, field6)
+mn_auth() { if [ "$DEMO_MODE" = baseline ]; then echo "X-SeNEMO-Auth: digest"; else auth_hdr "$1" "$(otp "$1" "$2")"; fi; }
+mn_pw() { [ "$DEMO_MODE" = baseline ] && echo ";$(pw "$1")"; return 0; }
 
 demo_plan_calls() {
     local n="$1" k="$2" x="$3" j v i c
@@ -112,13 +180,13 @@ demo_plan_calls() {
     for j in $(seq 0 $((N_MN2CN - 1))); do
         v=$(( j % 2 + 1 )); i=$(wrap $(( n - j / 2 )) "$n"); c="cn-$((j + 1))"
         echo "mn2cn-$((j + 1)) mn2cn $(mn_user "$v" "$i") $c mn$v cn" >> "$H_DIR/calls.tsv"
-        add_uac "mn$v" "$c;$(mn_user "$v" "$i");$(auth_hdr "$(mn_user "$v" "$i")" "$(otp "$(mn_user "$v" "$i")" 1)");@PORT@;RTP/SAVP;a=crypto:1 $(newkey)"
+        add_uac "mn$v" "$c;$(mn_user "$v" "$i");$(mn_auth "$(mn_user "$v" "$i")" 1);@PORT@;RTP/SAVP;a=crypto:1 $(newkey)$(mn_pw "$(mn_user "$v" "$i")")"
         UAS_N[cn]=$(( ${UAS_N[cn]} + 1 ))
     done
     for j in $(seq 0 $((N_MM - 1))); do
         v=$(( j % 2 + 1 )); local w=$(( 3 - v )); i=$(wrap $(( n / 2 + j / 2 + 1 )) "$n")
         echo "mn2mn-$((j + 1)) mn2mn $(mn_user "$v" "$i") $(mn_user "$w" "$i") mn$v mn$w" >> "$H_DIR/calls.tsv"
-        add_uac "mn$v" "$(mn_user "$w" "$i");$(mn_user "$v" "$i");$(auth_hdr "$(mn_user "$v" "$i")" "$(otp "$(mn_user "$v" "$i")" 2)");@PORT@;RTP/SAVP;a=crypto:1 $(newkey)"
+        add_uac "mn$v" "$(mn_user "$w" "$i");$(mn_user "$v" "$i");$(mn_auth "$(mn_user "$v" "$i")" 2);@PORT@;RTP/SAVP;a=crypto:1 $(newkey)$(mn_pw "$(mn_user "$v" "$i")")"
         UAS_N[mn$w]=$(( ${UAS_N[mn$w]} + 1 ))
     done
     # answering sides: one line per expected call
@@ -136,6 +204,15 @@ demo_plan_calls() {
 
 side_ns() { case "$1" in cn) echo "$NS_INTRA" ;; mn1) mn_ns 1 ;; mn2) mn_ns 2 ;; esac; }
 side_ip() { case "$1" in cn) echo "$CN_IP" ;; mn1) mn_ip 1 ;; mn2) mn_ip 2 ;; esac; }
+# the address a side puts in its SDP: its own, or in the baseline the MNs'
+# vehicle's public address (the NAT router's, as from STUN)
+side_pub() {
+    if [ "$DEMO_MODE" = baseline ] && [ "$1" != cn ]; then egr_ip "${1#mn}" "$(eval echo "\$ATT_${1#mn}")"
+    else side_ip "$1"; fi
+}
+# the baseline's MNs use their GRUU as Contact (reached through Proxy 2's
+# registrar wherever they are)
+side_gruu() { [ "$DEMO_MODE" = baseline ] && [ "$1" != cn ] && echo "-set gruu 1"; return 0; }
 
 # demo_calls_start HOLD_MS : UAS then UAC processes; waits until every call
 # is established (or SETUP_S passed); sets CALLS_UP
@@ -147,16 +224,19 @@ demo_calls_start() {
         local port=$MN_UAS_PORT; [ "$s" = cn ] && port=$CN_UAS_PORT
         [ "${UAS_N[$s]}" -gt 0 ] || continue
         demo_sipp_bg "$(side_ns "$s")" "uas-$s" "$life" -sf "$uas" -inf "$H_DIR/uas-$s.csv" \
+            -set domain "$DEMO_DOMAIN" -set pub "$(side_pub "$s")" $(side_gruu "$s") \
             -m "${UAS_N[$s]}" -i "$(side_ip "$s")" -p "$port" -timeout "$(( life - 10 ))s"
     done
     sleep 0.5
     CALLS_T0="$(date +%s.%N)"
     for s in cn mn1 mn2; do
         [ "${UAC_N[$s]}" -gt 0 ] || continue
-        local dst port=$MN_UAC_PORT
+        local dst port=$MN_UAC_PORT auth=()
         if [ "$s" = cn ]; then dst="$P2_IP:$P2_PORT"; port=$CN_UAC_PORT
+        elif [ "$DEMO_MODE" = baseline ]; then dst="$P1_IP:$P1_PORT"; auth=(-au '[field1]' -ap '[field6]')
         else dst="$(ing_ip "${s#mn}"):5060"; fi
-        demo_sipp_bg "$(side_ns "$s")" "uac-$s" "$life" -sf "$uac" -inf "$H_DIR/uac-$s.csv" \
+        demo_sipp_bg "$(side_ns "$s")" "uac-$s" "$life" -sf "$uac" -inf "$H_DIR/uac-$s.csv" "${auth[@]}" \
+            -set pub "$(side_pub "$s")" $(side_gruu "$s") \
             -set domain "$DEMO_DOMAIN" -m "${UAC_N[$s]}" -r 20 -l "${UAC_N[$s]}" \
             -i "$(side_ip "$s")" -p "$port" -timeout "$(( life - 10 ))s" "$dst"
     done
