@@ -47,7 +47,6 @@ done
 [ "$SECS" -le 60 ] && [ "$CALL_SECS" -le 120 ] && [ "$ROUNDS" -le 10 ] \
     || { echo "bench alg: --secs <= 60, --call-secs <= 120, --rounds <= 10" >&2; exit 2; }
 
-SENEMO_TEST_STATE="${SENEMO_TEST_STATE:-$H_BUILD/bench/state}"
 h_init bench_alg
 source "$H_ROOT/tests/lib/alg_home.sh"
 OUT="$H_BUILD/bench/alg.json"

@@ -32,7 +32,6 @@ while [ $# -gt 0 ]; do
     esac
 done
 [ "$QUICK" = 1 ] && { STEP=8; POINTS="1 3 5"; }
-SENEMO_TEST_STATE="${SENEMO_TEST_STATE:-$H_BUILD/bench/state}"
 h_init bench_overload
 OUT="$H_BUILD/bench/overload.json"
 PNG="$H_BUILD/bench/overload.png"

@@ -101,7 +101,10 @@ demo_daemons() {
             -A "NEXT_HOP=\"sip:$P1_IP:$P1_PORT\""
             -A "NVG_DOMAIN=\"nvg-$v.$DEMO_DOMAIN\"" -A "INGRESS_NET=\"$(ing_net "$v")\""
             -A "DB_URL=\"sqlite://$H_DIR/nvg$v.sqlite\"" -A NVG_REGISTER -A REGISTER_EXPIRES=600
-            -A NVG_TIMER=1 -A MAX_EXPIRES=3600)
+            -A NVG_TIMER=1 -A MAX_EXPIRES=3600
+            # only home (Proxy 1) may send requests in on the egress side: a
+            # request for an MN from anywhere else gets 403 at the NVG
+            -A "HOME_PEERS=\"$P1_IP/32\"")
         if cap_nvg_egress_if; then
             args+=(-A 'EGRESS_IF="egr0"')
         else
