@@ -99,9 +99,30 @@ h_pass "fail closed: 0 x 200 and $dead503 x 503 while the server was dead ($(awk
 
 # ---- recovery -------------------------------------------------------------------------------
 first="$(awk -F'|' -v r="$r" '$2 == 200 && $1 >= r { print $1; exit }' "$H_DIR/responses.txt")"
+RECOVERED_BY=load
+if [ -z "$first" ]; then
+    # the load ended before cdp was back: Debian's cdp 5.6.3 now and then
+    # sends its CER without Host-IP-Address (see test_hotp_auth.sh),
+    # freeDiameter refuses it and cdp tries again ~10 s later. Probe with one
+    # fresh OTP of mn-1 a second until a 200 (at most 45 s): the service must
+    # still resume by itself, and the probe times it.
+    h_log "no 200 during the load after the restart: probing"
+    RECOVERED_BY=probe
+    c="$PER_USER"; deadline=$(( $(date +%s) + 45 ))
+    while [ -z "$first" ] && [ "$(date +%s)" -lt "$deadline" ]; do
+        printf 'SEQUENTIAL\nmn-1;%s;%s;%s\n' "$REALM" "$(oathtool --hotp -c "$c" "${SECRET[1]}")" "$c" > "$H_DIR/probe.csv"
+        c=$((c + 1))
+        if h_sipp probe -sf "$H_ROOT/sipp-scenarios/register_hotp.xml" -inf "$H_DIR/probe.csv" \
+                -m 1 -i 127.0.0.1 -p "$SP" "127.0.0.1:$P1" -timeout 5s; then
+            first="$(sod "$(date +%H:%M:%S.%N)")"
+        else
+            sleep 1
+        fi
+    done
+fi
 [ -n "$first" ] || h_fail "no 200 after the restart: service did not resume"
 RECOVER_MS="$(awk -v a="$r" -v b="$first" 'BEGIN{printf "%d", (b - a) * 1000}')"
-h_pass "service resumed by itself: first 200 ${RECOVER_MS} ms after the restart"
+h_pass "service resumed by itself: first 200 ${RECOVER_MS} ms after the restart (seen by the $RECOVERED_BY)"
 
 # ---- no counter regressed; accepted OTPs stay burnt -------------------------------------------
 regress=0; checked=0
@@ -131,6 +152,6 @@ h_sipp replay -sf "$H_ROOT/sipp-scenarios/register_hotp.xml" -inf "$H_DIR/replay
     || h_fail "replayed accepted OTPs were not all refused with 403"
 h_pass "$n_replay accepted OTPs replayed after the restart: all 403"
 
-printf '{"test":"fault_diameter","registers":%d,"ok_200":%d,"refused_503":%d,"other":%d,"dead_s":%s,"ok_200_while_dead":%d,"recover_ms":%d}\n' \
-    "$TOTAL" "$n200" "$n503" "$nother" "$(awk -v a="$k" -v b="$r" 'BEGIN{printf "%.1f", b - a}')" "$open200" "$RECOVER_MS" \
+printf '{"test":"fault_diameter","registers":%d,"ok_200":%d,"refused_503":%d,"other":%d,"dead_s":%s,"ok_200_while_dead":%d,"recover_ms":%d,"recovered_by":"%s"}\n' \
+    "$TOTAL" "$n200" "$n503" "$nother" "$(awk -v a="$k" -v b="$r" 'BEGIN{printf "%.1f", b - a}')" "$open200" "$RECOVER_MS" "$RECOVERED_BY" \
     | tee "$H_DIR/fault_diameter.json" >&2
