@@ -18,31 +18,18 @@
 # and at least 90 % of tm's copies toward Proxy 1 were found spurious.
 source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/../lib/netns.sh"
+source "$(dirname "$0")/../lib/nvgnet.sh"
 h_init ovsense_umts
 
 SCEN="$H_ROOT/sipp-scenarios"
 DOM=vpn.example.com
 NVGD=nvg-7.vpn.example.com
 N=100
-ING=198.18.10.1 INNER=198.18.99.1 EGR=198.18.20.2 HOMEIP=198.18.30.2 MNIP=198.18.10.2
 P1=5060 P2=5070 CNPORT=5080
 DEST="udp:$HOMEIP:$P1"
 
 # ---- topology (as integration.nvg_register, plus the umts link) ----------------
-MOB=$(h_netns mobile) || exit 1
-NVG=$(h_netns nvg) || exit 1
-RTR=$(h_netns router) || exit 1
-HOM=$(h_netns home) || exit 1
-h_veth "$MOB" mn0 "$MNIP/24" "$NVG" ing0 "$ING/24"
-h_veth "$NVG" egr0 "$EGR/24" "$RTR" rveh 198.18.20.1/24
-h_veth "$RTR" rhome 198.18.30.1/24 "$HOM" home0 "$HOMEIP/24"
-ip -n "$NVG" addr add "$INNER/32" dev lo || h_fail "inner address"
-h_route "$MOB" default "$ING"
-h_route "$NVG" default 198.18.20.1
-h_route "$HOM" default 198.18.30.1
-ip netns exec "$NVG" iptables -w -t nat -A POSTROUTING -o egr0 -j MASQUERADE || h_fail "MASQUERADE"
-ip netns exec "$NVG" iptables -w -t nat -A PREROUTING -i egr0 -p udp --dport 5060 \
-    -j DNAT --to-destination "$INNER:5060" || h_fail "DNAT"
+nvgnet_topology    # tests/lib/nvgnet.sh: the namespaces, routes and the NVG's NAT
 h_link_emulate "$RTR" rveh rhome umts
 
 # ---- helpers ---------------------------------------------------------------------
