@@ -20,6 +20,7 @@ source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/../lib/netns.sh"
 source "$(dirname "$0")/../lib/nvgnet.sh"
 h_init ovsense_umts
+H_SIPP_TIMEOUT=300
 
 SCEN="$H_ROOT/sipp-scenarios"
 DOM=vpn.example.com
@@ -38,13 +39,6 @@ sipp_ns() { # NS NAME args... : SIPp to completion in a namespace, statistics in
     ( cd "$H_DIR" && timeout 300 ip netns exec "$ns" sipp -nostdin "$@" -trace_err \
         -error_file "$H_DIR/$name.err" -trace_stat -fd 1 -stf "$H_DIR/$name.stat" \
         > "$H_DIR/$name.log" 2>&1 )
-}
-sipp_bg() { # NS NAME args... : SIPp in the background, pid in SIPP_PID
-    local ns="$1" name="$2"; shift 2
-    mkdir -p "$H_DIR/$name.d"
-    ( cd "$H_DIR/$name.d" && exec timeout 300 ip netns exec "$ns" sipp -nostdin "$@" \
-        -trace_err > "$H_DIR/$name.log" 2>&1 ) &
-    SIPP_PID=$!
 }
 col() { # NAME COLUMN: last value of a SIPp statistics column
     awk -F';' -v c="$2" 'NR==1{for(i=1;i<=NF;i++) h[$i]=i} NR>1 && (c in h){v=$h[c]} END{print v+0}' \
@@ -109,7 +103,7 @@ sipp_ns "$HOM" cn-reg -sf "$SCEN/nvg_register.xml" -inf "$H_DIR/cn.csv" -set dom
     -set ch "$HOMEIP" -set cp "$CNPORT" -m 1 -i "$HOMEIP" -p 5091 "$HOMEIP:$P2" -timeout 20s \
     || h_fail "CN registration at Proxy 2 failed"
 NC=10
-sipp_bg "$HOM" cn-uas -sf "$SCEN/nvg_uas_active.xml" -i "$HOMEIP" -p "$CNPORT" -m "$NC"
+h_sipp_bg "$HOM" cn-uas -sf "$SCEN/nvg_uas_active.xml" -i "$HOMEIP" -p "$CNPORT" -m "$NC"
 CN_UAS=$SIPP_PID
 { echo SEQUENTIAL; for i in $(seq 1 $NC); do echo "mn-$i"; done; } > "$H_DIR/callers.csv"
 sipp_ns "$MOB" calls -sf "$SCEN/nvg_uac_passive.xml" -inf "$H_DIR/callers.csv" -set domain "$DOM" \
