@@ -72,7 +72,7 @@ run_config() {   # run_config NAME CDP_XML PEERS [PROXY2 host:port]
     p1="$(h_port)"
     H_KAM_SHM=512 h_kamailio "p1-$name" "$H_ROOT/cfg/kamailio/proxy1.cfg" -A "LISTEN=udp:127.0.0.1:$p1" \
         -A "NEXT_HOP=\"sip:$next\"" -A "CDP_CONFIG=\"$xml\"" -A NO_OVSENSE
-    h_wait_for 60 bash -c "kamcmd -s unix:$H_DIR/p1-$name.ctl hotp_auth.status | grep -q 'peers_open: $peers'" \
+    h_wait_for 60 bash -c "kamcmd -s unix:$H_DIR/p1-$name.ctl hotp_auth.status | h_grepq 'peers_open: $peers'" \
         || h_fail "$name: cdp did not open $peers peer(s)"
     MAXR[$name]=0
     for r in $RATES; do
@@ -110,7 +110,7 @@ h_kamailio p2a "$H_ROOT/cfg/kamailio/proxy2.cfg" -A "LISTEN=udp:127.0.0.1:$P2A" 
     -A "DMQ_LISTEN=udp:127.0.0.1:$DA" -A "DMQ_SERVER=\"sip:127.0.0.1:$DA\"" -A "DMQ_NOTIFY=\"sip:127.0.0.2:$DB\""
 h_kamailio p2b "$H_ROOT/cfg/kamailio/proxy2.cfg" -A "LISTEN=udp:127.0.0.2:$P2B" -A WITH_DMQ \
     -A "DMQ_LISTEN=udp:127.0.0.2:$DB" -A "DMQ_SERVER=\"sip:127.0.0.2:$DB\"" -A "DMQ_NOTIFY=\"sip:127.0.0.1:$DA\""
-h_wait_for 30 bash -c "kamcmd -s unix:$H_DIR/p2a.ctl dmq.list_nodes | grep -A8 'host: 127.0.0.2' | grep -q 'status: active'" \
+h_wait_for 30 bash -c "kamcmd -s unix:$H_DIR/p2a.ctl dmq.list_nodes | grep -A8 'host: 127.0.0.2' | h_grepq 'status: active'" \
     || h_fail "the DMQ bus of Proxy 2-A/B did not form"
 for c in 3 4; do
     h_render "$H_ROOT/cfg/kamailio/cdp-cluster.xml.in" "$H_DIR/p2-$c.xml" FQDN="bc$c-proxy.$REALM" REALM="$REALM" \

@@ -214,7 +214,7 @@ run_mode() {
             -A "DB_URL=\"sqlite://$H_DIR/nvg.sqlite\"" -A NVG_REGISTER -A REGISTER_EXPIRES=3600 \
             -A "HOTP_SECRET_FILE=\"$H_DIR/nvg.secret\"" -A "HOTP_COUNTER_FILE=\"$H_DIR/nvg.counter\"" \
             -A "MAX_BINDINGS=$((MAXN + 100))" -A LOG_LEVEL=1
-        h_wait_for 60 bash -c "kamcmd -s unix:$H_DIR/nvg.ctl nvg.status | grep -q 'own_registration: registered'" \
+        h_wait_for 60 bash -c "kamcmd -s unix:$H_DIR/nvg.ctl nvg.status | h_grepq 'own_registration: registered'" \
             || h_fail "the NVG did not register"
         dst="$ING:5060"
     else

@@ -83,7 +83,7 @@ demo_daemons() {
     for try in 1 2 3; do
         H_NS="$NS_HOME" h_kamailio "proxy1" "$H_ROOT/cfg/kamailio/proxy1.cfg" "${p1args[@]}"
         [ "$AUTH" = hotp ] || break
-        if h_wait_for 12 bash -c "kamcmd -s unix:$H_DIR/proxy1.ctl hotp_auth.uar sip:nvg-1@$DEMO_DOMAIN | grep -Eq '^[0-9]+\$'"; then
+        if h_wait_for 12 bash -c "kamcmd -s unix:$H_DIR/proxy1.ctl hotp_auth.uar sip:nvg-1@$DEMO_DOMAIN | h_grepq -E '^[0-9]+\$'"; then
             break
         fi
         [ "$try" = 3 ] && h_fail "Proxy 1 has no Diameter peer (cdp -> freeDiameter), 3 starts"
@@ -120,6 +120,6 @@ demo_daemons() {
 
 # demo_nvg_registered V [SECONDS] : the NVG's own AoR is registered
 demo_nvg_registered() {
-    h_wait_for "${2:-15}" bash -c "kamcmd -s unix:$H_DIR/nvg$1.ctl nvg.status | grep -q 'own_registration: registered'"
+    h_wait_for "${2:-15}" bash -c "kamcmd -s unix:$H_DIR/nvg$1.ctl nvg.status | h_grepq 'own_registration: registered'"
 }
 nvg_own_status() { h_kamcmd "nvg$1" nvg.status 2>/dev/null | grep -E 'own_' | tr '\n' ' '; }

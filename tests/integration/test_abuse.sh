@@ -17,7 +17,7 @@ h_diameter_pair ab
 h_kamailio proxy2 "$H_ROOT/cfg/kamailio/proxy2.cfg" -A "LISTEN=udp:127.0.0.1:$P2"
 H_KAM_SHM=256 h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" -A "LISTEN=udp:127.0.0.1:$P1" \
     -A "NEXT_HOP=\"sip:127.0.0.1:$P2\"" -A "CDP_CONFIG=\"$H_CDP_XML\"" -A NO_OVSENSE
-h_wait_for 45 bash -c "kamcmd -s unix:$H_DIR/proxy1.ctl hotp_auth.status | grep -q 'peers_open: 1'" \
+h_wait_for 45 bash -c "kamcmd -s unix:$H_DIR/proxy1.ctl hotp_auth.status | h_grepq 'peers_open: 1'" \
     || h_fail "cdp did not open the Diameter peer"
 
 HOTP=("$H_BUILD/tools/senemo-hotp" --db "$H_HOTP_DB")
@@ -75,7 +75,7 @@ h_stop proxy1     # its cdp has the same Diameter identity
 H_KAM_SHM=256 h_kamailio proxy1p "$H_ROOT/cfg/kamailio/proxy1.cfg" -A "LISTEN=udp:127.0.0.1:$P1P" \
     -A "NEXT_HOP=\"sip:127.0.0.1:$P2\"" -A "CDP_CONFIG=\"$H_CDP_XML\"" -A NO_OVSENSE \
     -A WITH_PIKE -A PIKE_DENSITY=40 -A PIKE_UNIT_S=2
-h_wait_for 45 bash -c "kamcmd -s unix:$H_DIR/proxy1p.ctl hotp_auth.status | grep -q 'peers_open: 1'" \
+h_wait_for 45 bash -c "kamcmd -s unix:$H_DIR/proxy1p.ctl hotp_auth.status | h_grepq 'peers_open: 1'" \
     || h_fail "cdp of the pike instance did not open the Diameter peer"
 h_sipp pflood -sf "$H_ROOT/sipp-scenarios/register_hotp.xml" -inf "$H_DIR/bad.csv" -set expect 403 \
     -m 300 -r 150 -i 127.0.0.1 -p "$SPA" "127.0.0.1:$P1P" -timeout 40s -recv_timeout 3000 \

@@ -105,7 +105,7 @@ h_wait_for 20 grep -q "Call established" "$D/baresip.log" || h_fail "baresip: no
 # what baresip offered and got (the SIP trace at the CN side is plain; baresip's own SDP from Proxy 2's dialog)
 h_kamcmd proxy2 dlg.list > "$D/dlg.txt"
 grep -q "mn_sdp: v=0" "$D/dlg.txt" || h_fail "no dialog with the MN's SDP: $(cat "$D/dlg.txt")"
-grep -A30 "mn_sdp:" "$D/dlg.txt" | grep -q "RTP/SAVP" || h_fail "baresip did not offer RTP/SAVP"
+grep -A30 "mn_sdp:" "$D/dlg.txt" | h_grepq "RTP/SAVP" || h_fail "baresip did not offer RTP/SAVP"
 grep -A30 "mn_sdp:" "$D/dlg.txt" | grep -o 'a=crypto:[0-9]* [A-Z0-9_]*' | sort -u > "$D/bs-suites"
 h_pass "baresip's offer: RTP/SAVP with $(awk '{print $2}' "$D/bs-suites" | tr '\n' ' ')- accepted; the CN got RTP/AVP at $ALG_IN:$(field "$D/cn.1" port)"
 

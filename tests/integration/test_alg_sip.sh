@@ -200,7 +200,7 @@ h_pass "A: re-INVITE during media: same ALG ports and key on both sides, CN->MN 
 info "$INET" alg-call-a "$MN:5062"
 h_sipp_wait "$A_MN" a-mn; h_sipp_wait "$A_CN" a-cn
 h_wait_for 10 no_sessions || h_fail "A: rtpengine session left after BYE: $(ng_list)"
-dlg_dump alg-call-a | grep -qE "state: [1-4]$" && h_fail "A: dialog not ended by the BYE: $(dlg_dump alg-call-a)"
+dlg_dump alg-call-a | h_grepq -E "state: [1-4]$" && h_fail "A: dialog not ended by the BYE: $(dlg_dump alg-call-a)"
 h_pass "A: BYE -> the rtpengine session and the dialog are gone"
 
 # ==== B: CN -> MN through nvg_resolve =======================================================
@@ -428,7 +428,7 @@ icall() {  # NAME: a call from the CN with `oc` in its Via, refused 486 by the M
 # the first request toward the MN's address makes it a destination ovsense
 # tracks; its feedback toward our client is computed on the next tick
 icall i1
-h_wait_for 10 bash -c "kamcmd -s unix:$D/proxy2t.ctl ovsense.status | grep -q 'advertised_oc: 30'" \
+h_wait_for 10 bash -c "kamcmd -s unix:$D/proxy2t.ctl ovsense.status | h_grepq 'advertised_oc: 30'" \
     || h_fail "I: Proxy 2 does not advertise 30: $(h_kamcmd proxy2 ovsense.status)"
 icall i2
 h_sipp_wait "$I_MN" i-mn

@@ -57,7 +57,7 @@ h_pass "MAR accepts an oathtool OTP once; UAR then says subsequent registration"
 # counter 1 used; 4 steps ahead is inside the window of 10: accepted, counter jumps
 expect "mar rc=2001;" $(mar "$(otp $KEY 5)")
 expect 'mar rc=4001 msg="OTP already used";' $(mar "$(otp $KEY 3)")
-$CLI show "$AOR" | grep -q 'counter *[:=]* *5' || h_fail "counter did not jump to 5: $($CLI show "$AOR")"
+$CLI show "$AOR" | h_grepq 'counter *[:=]* *5' || h_fail "counter did not jump to 5: $($CLI show "$AOR")"
 h_pass "window: OTP 4 ahead accepted, counter jumped to 5, older OTP refused"
 # beyond the window (5 + 10 < 20): resync needs two consecutive OTPs
 expect 'mar rc=4001 msg="OTP beyond the window: send the next OTP to resynchronise";' $(mar "$(otp $KEY 20)")
@@ -65,7 +65,7 @@ expect "mar rc=2001;" $(mar "$(otp $KEY 21)")
 expect 'mar rc=4001 msg="OTP beyond the window: send the next OTP to resynchronise";' $(mar "$(otp $KEY 40)")
 # 42 does not follow the pending 40: refused (it only becomes the new pending one)
 expect 'mar rc=4001 msg="OTP beyond the window: send the next OTP to resynchronise";' $(mar "$(otp $KEY 42)")
-$CLI show "$AOR" | grep -q 'counter *[:=]* *21' || h_fail "counter moved off 21: $($CLI show "$AOR")"
+$CLI show "$AOR" | h_grepq 'counter *[:=]* *21' || h_fail "counter moved off 21: $($CLI show "$AOR")"
 h_pass "resynchronisation: two consecutive OTPs beyond the window accepted, non-consecutive refused"
 
 # ---- lock-out after 3 consecutive failures ----

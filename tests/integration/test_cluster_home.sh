@@ -73,7 +73,7 @@ p2() {
 p2 p2a "$PA" "$A_IP" "$VIP_A" "$B_IP" "$VIP_B"
 p2 p2b "$PB" "$B_IP" "$VIP_B" "$A_IP" "$VIP_A"
 # both nodes active in each other's DMQ node list
-dmq_peer_ok() { h_kamcmd "$1" dmq.list_nodes | grep -A8 "host: $2" | grep -q 'status: active'; }
+dmq_peer_ok() { h_kamcmd "$1" dmq.list_nodes | grep -A8 "host: $2" | h_grepq 'status: active'; }
 h_wait_for 30 dmq_peer_ok p2a "$B_IP" && h_wait_for 30 dmq_peer_ok p2b "$A_IP" \
     || h_fail "the DMQ bus did not form: A: $(h_kamcmd p2a dmq.list_nodes | tr '\n' ' ') B: $(h_kamcmd p2b dmq.list_nodes | tr '\n' ' ')"
 h_pass "rtpengine, Proxy 2-A ($VIP_A) and Proxy 2-B ($VIP_B) up, DMQ bus formed"
@@ -85,7 +85,7 @@ uas() {
     local name="$1" p="$2" sf="$3"; shift 3
     H_NS="$LAN" h_start "$name" bash -c "cd '$D' && exec sipp -nostdin -sf '$SCEN/$sf' -i $LAN_IP -p $p \
         -trace_msg -message_file '$D/$name.msg' -trace_err -error_file '$D/$name.err' $*"
-    h_wait_for 10 bash -c "ip netns exec '$LAN' ss -Hlnu 'sport = :$p' | grep -q ." || h_fail "SIPp $name did not start"
+    h_wait_for 10 bash -c "ip netns exec '$LAN' ss -Hlnu 'sport = :$p' | h_grepq ." || h_fail "SIPp $name did not start"
 }
 reg() {   # reg VIP USER CONTACT
     lulc send --to "$1:5060" --method REGISTER --ruri "sip:$DOM" --to-uri "sip:$2@$DOM" \
@@ -98,7 +98,7 @@ NVGP=5071
 uas nvg7 $NVGP urilist_cn_uas.xml -set ip 198.18.7.2
 reg "$VIP_A" nvg-7 "sip:nvg-7@$LAN_IP:$NVGP"
 reg "$VIP_A" mn-1 "sip:mn-1@nvg-7.$DOM;nvgc=0123456789abcdef"
-h_wait_for 10 bash -c "kamcmd -s 'unix:$D/p2b.ctl' ul.dump brief | grep -q 'AoR: mn-1'" \
+h_wait_for 10 bash -c "kamcmd -s 'unix:$D/p2b.ctl' ul.dump brief | h_grepq 'AoR: mn-1'" \
     || h_fail "mn-1's registration did not reach B: $(h_kamcmd p2b ul.dump brief | head -20)"
 printf 'v=0\r\no=cn 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio 41000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n' \
     "$LAN_IP" "$LAN_IP" > "$D/call1.sdp"
@@ -107,7 +107,7 @@ lulc send --to "$VIP_B:5060" --ruri "sip:mn-1@$DOM" --from "sip:cn-x@$DOM" --cty
 [ "$(ul_json "$D/call1.json" code)" = 200 ] || h_fail "call to mn-1 via B answered $(head -c 300 "$D/call1.json")"
 grep -q "^INVITE sip:mn-1@nvg-7.$DOM;nvgc=0123456789abcdef" "$D/nvg7.msg" \
     || h_fail "the NVG did not get the INVITE at the MN's logical URI: $(grep '^INVITE' "$D/nvg7.msg" | head -3)"
-grep -A12 "^INVITE sip:mn-1@" "$D/nvg7.msg" | grep -q "^Record-Route: <sip:$VIP_B" \
+grep -A12 "^INVITE sip:mn-1@" "$D/nvg7.msg" | h_grepq "^Record-Route: <sip:$VIP_B" \
     || h_fail "the call was not record-routed by B"
 h_pass "nvg-7 and mn-1 (behind it) registered via A; a call to mn-1 via B reached the NVG at its replicated address and was answered 200"
 
@@ -124,7 +124,7 @@ for i in $(seq 1 $((NR + 1))); do reg "$VIP_A" "cn-r$i" "sip:cn@$LAN_IP:$CNP"; d
 H_NS="$LAN" h_start mn7 bash -c "cd '$D' && exec sipp -nostdin $VIP_A:5060 -sf '$SCEN/urilist_mn_uac_nvg.xml' \
     -inf '$D/calls7.csv' -set domain $DOM -i $LAN_IP -p 5073 -m $((NR + 1)) -l $((NR + 1)) -r 50 \
     -trace_err -error_file '$D/mn7.err'"
-h_wait_for 60 bash -c "python3 '$D/ulc.py' cn-dialogs < '$D/cn7.msg' | wc -l | grep -qx $((NR + 1))" \
+h_wait_for 60 bash -c "python3 '$D/ulc.py' cn-dialogs < '$D/cn7.msg' | wc -l | h_grepq -x $((NR + 1))" \
     || h_fail "only $(python3 "$D/ulc.py" cn-dialogs < "$D/cn7.msg" | wc -l) of $((NR + 1)) calls via A reached the CN"
 ul_dialogs cn7 "$D/dlg_r.tsv"
 grep -q "Record-Route: <sip:$VIP_A" "$D/cn7.msg" || h_fail "the calls were not record-routed by A"
@@ -164,7 +164,7 @@ lulc send --to "$VIP_B:5060" --method KDMQ --ruri "sip:senemo-dlgvars@$VIP_B:506
 lulc send --to "$B_IP:5090" --method KDMQ --ruri "sip:senemo-dlgvars@$B_IP:5090" --from "sip:x@$DOM" \
     --ctype text/plain --body "$D/forged.body" --timeout 5 > "$D/forged2.json" || h_fail "forged KDMQ: no answer"
 [ "$(ul_json "$D/forged2.json" code)" = 403 ] || h_fail "a KDMQ from outside the cluster was answered $(head -c 200 "$D/forged2.json")"
-h_kamcmd p2b dlg.list | grep -q 'cn_sdp: forged' && h_fail "a forged KDMQ changed a dialog at B"
+h_kamcmd p2b dlg.list | h_grepq 'cn_sdp: forged' && h_fail "a forged KDMQ changed a dialog at B"
 [ "$(h_kamcmd p2b dlg.list | grep -c 'cn_sdp: v=0')" -ge $((NR + 1)) ] || h_fail "dialog variables at B changed by a forged KDMQ"
 h_pass "a KDMQ from outside the cluster: 403, no dialog changed"
 h_stop mn7
@@ -239,7 +239,7 @@ h_wait_for 20 up_gone \
 # a call in the middle of its set-up at the kill (INVITE relayed by A, its
 # 200 then relayed statelessly by B, which never saw the transaction) keeps
 # its session until rtpengine's own media timeout: counted, not failed
-h_wait_for 5 bash -c "! ip netns exec '$LAN' '$NGC' $LAN_IP $NG 'd7:command4:list5:limiti1000ee' | grep -q '@198\.18\.70\.3'" || true
+h_wait_for 5 bash -c "! ip netns exec '$LAN' '$NGC' $LAN_IP $NG 'd7:command4:list5:limiti1000ee' | h_grepq '@198\.18\.70\.3'" || true
 LEFT="$(sessions)"
 h_pass "kill -9 of A with 50 calls up: 50 of 50 ended by BYE via B (sessions deleted), new calls meanwhile $DUR_OK ok / $DUR_FAIL failed, retransmitted requests: ${R_UP_BYE:-0} BYEs of the 50 calls, ${R_DUR_INV:-0} INVITEs and ${R_DUR_BYE:-0} BYEs of the new ones; first good call done ${RECOVER_MS} ms after the kill (VIP moved after $((T_FAILOVER - T_KILL)) ms; the probe call alone takes ${PROBE_MS} ms), 40 of 40 new calls after it; $LEFT media session(s) of calls mid-set-up at the kill left to rtpengine's timeout"
 

@@ -16,7 +16,7 @@ h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" -A "LISTEN=udp:127.0.0.1:$(h
     -A "CDP_CONFIG=\"$H_CDP_XML\""
 grep -q 'app_hotp: RFC 4740 server ready' "$H_DIR/du-fd.log" || h_fail "app_hotp did not load"
 
-h_wait_for 45 bash -c "kamcmd -s unix:$H_DIR/proxy1.ctl hotp_auth.uar sip:nobody@vpn.example.com | grep -Eq '^[0-9]+$'" \
+h_wait_for 45 bash -c "kamcmd -s unix:$H_DIR/proxy1.ctl hotp_auth.uar sip:nobody@vpn.example.com | h_grepq -E '^[0-9]+$'" \
     || h_fail "no UAA for the UAR"
 rc="$(h_kamcmd proxy1 hotp_auth.uar sip:nobody@vpn.example.com)"
 # no user is provisioned: RFC 4740 DIAMETER_ERROR_USER_UNKNOWN

@@ -113,7 +113,7 @@ sleep 2
 h_stop proxy2 2>/dev/null || true
 p2
 B_RECOVER_MS="$(first_good b-rec)" || h_fail "no call succeeded within 60 s of Proxy 2's restart"
-h_kamcmd proxy2 ul.dump brief | grep -q "AoR: cn-1" || h_fail "the CN's registration was lost with Proxy 2"
+h_kamcmd proxy2 ul.dump brief | h_grepq "AoR: cn-1" || h_fail "the CN's registration was lost with Proxy 2"
 wait "$UP" || true
 B_UP_OK="$(ok_of b-up)"; B_UP_FAIL="$(fail_of b-up)"
 [ "${B_UP_OK:-0}" -eq 20 ] || h_fail "of the 20 calls up at the kill only $B_UP_OK ended normally through the restarted Proxy 2"

@@ -75,7 +75,7 @@ NVG_MAIN="$(h_pid nvg)"
 kill -9 "$NVG_MAIN" $(pgrep -P "$NVG_MAIN")
 T_KILL="$(date +%s%3N)"
 h_log "NVG killed (main $NVG_MAIN and its workers) with $up calls confirmed at it, load running"
-h_wait_for 10 bash -c "! ip netns pids $NVG | grep -q ." || h_fail "processes of the NVG survived kill -9: $(ip netns pids "$NVG")"
+h_wait_for 10 bash -c "! ip netns pids $NVG | h_grepq ." || h_fail "processes of the NVG survived kill -9: $(ip netns pids "$NVG")"
 h_stop nvg
 
 # ---- 1. Proxy 1 fails closed meanwhile ------------------------------------------------------
@@ -88,9 +88,9 @@ for p in replay wrong; do
         -trace_err -error_file "$H_DIR/$p.err" > "$H_DIR/$p.log" 2>&1 ) \
         || h_fail "a REGISTER for mn-1 from the Internet with a $p OTP was not refused with 403 ($p.log)"
 done
-h_kamcmd proxy2 ul.lookup location mn-1 | grep -q "Address: sip:mn-1@$NVGNET_NVGD;nvgc=" \
+h_kamcmd proxy2 ul.lookup location mn-1 | h_grepq "Address: sip:mn-1@$NVGNET_NVGD;nvgc=" \
     || h_fail "mn-1's binding at the registrar changed while the NVG was dead: $(h_kamcmd proxy2 ul.lookup location mn-1 | grep Address)"
-h_kamcmd proxy2 ul.lookup location mn-1 | grep -q "198.18.30.1" && h_fail "the attacker's contact reached the registrar"
+h_kamcmd proxy2 ul.lookup location mn-1 | h_grepq "198.18.30.1" && h_fail "the attacker's contact reached the registrar"
 h_pass "NVG dead: REGISTERs for mn-1 from the Internet with a replayed and a wrong OTP -> 403; mn-1 still bound to the NVG's logical URI"
 
 # ---- 2. restart: state from SQLite ----------------------------------------------------------

@@ -40,7 +40,7 @@ h_kamailio proxy2 "$H_ROOT/cfg/kamailio/proxy2.cfg" -A "LISTEN=udp:127.0.0.1:$P2
 h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" -A "LISTEN=udp:127.0.0.1:$P1" \
     -A "NEXT_HOP=\"sip:127.0.0.1:$P2\"" -A "CDP_CONFIG=\"$H_CDP_XML\"" \
     -A "HOTP_TIMEOUT_MS=$TIMEOUT_MS"
-h_wait_for 45 bash -c "kamcmd -s unix:$H_DIR/proxy1.ctl hotp_auth.status | grep -q 'peers_open: 1'" \
+h_wait_for 45 bash -c "kamcmd -s unix:$H_DIR/proxy1.ctl hotp_auth.status | h_grepq 'peers_open: 1'" \
     || h_fail "cdp did not open the Diameter peer: $(h_kamcmd proxy1 hotp_auth.status)"
 h_pass "Proxy 1 is up and its Diameter peer is open"
 
@@ -143,7 +143,7 @@ grep -q 'app_hotp: RFC 4740 server ready (UAR, MAR)' "$H_DIR/ha-fd.log" \
         "mn-1;$REALM;$(otp $SECRET 0)
 mn-1;$REALM;$(otp $SECRET 1)" 200 || h_fail "valid OTPs: expected 200 twice"
     h_pass "REGISTER with a valid OTP: 200 in one round trip (twice, counters 0 and 1)"
-    h_kamcmd proxy2 ul.dump brief | grep -Eq "AoR: mn-1\$" || h_fail "registrar has no binding for mn-1"
+    h_kamcmd proxy2 ul.dump brief | h_grepq -E "AoR: mn-1\$" || h_fail "registrar has no binding for mn-1"
     h_pass "the registrar holds mn-1's binding"
 
     sipp_run replay "$P1" "$SCEN/register_hotp.xml" "mn-1;$REALM;$(otp $SECRET 1)" 403 \
@@ -200,7 +200,7 @@ XML
     # deregistration: UAR with SIP-User-Authorization-Type DEREGISTRATION
     sipp_run dereg "$P1" "$SCEN/register_hotp.xml" "mn-1;$REALM;$(otp $SECRET 4)" 200 \
         -set expires 0 || h_fail "deregistration with a valid OTP: expected 200"
-    h_kamcmd proxy2 ul.dump brief | grep -Eq "AoR: mn-1\$" && h_fail "mn-1 still registered"
+    h_kamcmd proxy2 ul.dump brief | h_grepq -E "AoR: mn-1\$" && h_fail "mn-1 still registered"
     h_pass "deregistration (Expires: 0) authenticated and relayed: binding gone"
     capture_stop
 
@@ -231,7 +231,7 @@ XML
     h_pass "Wireshark finds no malformed Diameter packet and no expert warning"
     n="$(tshark -r "$CAP" -Y 'sip.Method == "REGISTER"' 2>/dev/null | grep -c .)"
     [ "$n" -ge 23 ] || h_fail "only $n REGISTERs relayed to Proxy 2"
-    if tshark -r "$CAP" -Y 'sip.Method && (sip.Authorization || sip.Proxy-Authorization)' 2>/dev/null | grep -q .; then
+    if tshark -r "$CAP" -Y 'sip.Method && (sip.Authorization || sip.Proxy-Authorization)' 2>/dev/null | h_grepq .; then
         h_fail "a relayed request still carries the HOTP credential"
     fi
     h_pass "relayed requests carry no credential ($n REGISTERs checked)"
@@ -342,7 +342,7 @@ sipp_run digest "$P1D" "$SCEN/register_digest.xml" "mn-90;$REALM" 200 -au mn-90 
     || h_fail "digest: expected 401 then 200 (see digest.log)"
 grep -aq '^SIP/2.0 401' "$H_DIR/digest.msgs" || h_fail "digest: no 401 challenge"
 grep -aq '^WWW-Authenticate: Digest' "$H_DIR/digest.msgs" || h_fail "digest: 401 without Digest challenge"
-h_kamcmd proxy2 ul.dump brief | grep -q "AoR: mn-90" || h_fail "registrar has no binding for mn-90"
+h_kamcmd proxy2 ul.dump brief | h_grepq "AoR: mn-90" || h_fail "registrar has no binding for mn-90"
 h_pass "digest baseline: REGISTER, 401, REGISTER with credentials, 200"
 sipp_run digestbad "$P1D" "$SCEN/register_digest.xml" "mn-90;$REALM" 401 -au mn-90 -ap wrong \
     || h_fail "digest with a wrong password: expected a second 401"
@@ -429,7 +429,7 @@ h_stop proxy1
 h_kamailio proxy1b "$H_ROOT/cfg/kamailio/proxy1.cfg" -A "LISTEN=udp:127.0.0.1:$P1" \
     -A "NEXT_HOP=\"sip:127.0.0.1:$P2\"" -A "CDP_CONFIG=\"$H_CDP_XML\"" -A "HOTP_TIMEOUT_MS=0" \
     -A "HOTP_MAX_PENDING=1"
-h_wait_for 45 bash -c "kamcmd -s unix:$H_DIR/proxy1b.ctl hotp_auth.status | grep -q 'peers_open: 1'" \
+h_wait_for 45 bash -c "kamcmd -s unix:$H_DIR/proxy1b.ctl hotp_auth.status | h_grepq 'peers_open: 1'" \
     || h_fail "proxy1b: cdp did not open the Diameter peer"
 kill -STOP "$FD_PID"
 t0=$(date +%s%N)
@@ -449,7 +449,7 @@ grep -q 'uar_sent: 1$' <<<"$st" || h_fail "the second REGISTER reached Diameter:
 h_pass "Diameter server not answering, module timeout off: 503 + Retry-After after cdp's timeout (${ms} ms); the REGISTER beyond max_pending got 503 at once"
 
 h_stop ha-fd
-h_wait_for 10 bash -c "kamcmd -s unix:$H_DIR/proxy1b.ctl hotp_auth.status | grep -q 'peers_open: 0'" \
+h_wait_for 10 bash -c "kamcmd -s unix:$H_DIR/proxy1b.ctl hotp_auth.status | h_grepq 'peers_open: 0'" \
     || h_fail "cdp still sees the peer open"
 cred="mn-1;$REALM;$(otp $SECRET $((NEXT_C + 1)))"
 sipp_run down "$P1" "$SCEN/register_hotp.xml" "$cred
@@ -461,7 +461,7 @@ h_pass "Diameter server down: 503 + Retry-After at once, never 200"
 
 # ---- 6. restart: service resumes, no used OTP comes back, window, lock-out ----
 h_fd_up ha-fd2 "$H_FD_PORT"
-h_wait_for 45 bash -c "kamcmd -s unix:$H_DIR/proxy1b.ctl hotp_auth.status | grep -q 'peers_open: 1'" \
+h_wait_for 45 bash -c "kamcmd -s unix:$H_DIR/proxy1b.ctl hotp_auth.status | h_grepq 'peers_open: 1'" \
     || h_fail "cdp did not reopen the peer after the server restarted"
 sipp_run used_again "$P1" "$SCEN/register_hotp.xml" "mn-1;$REALM;$(otp $SECRET 0)
 mn-1;$REALM;$(otp $SECRET 1)" 403 || h_fail "after the restart an OTP used before was not refused"

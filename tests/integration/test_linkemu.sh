@@ -37,7 +37,7 @@ measure_rtt() {
     [ -n "$M" ] || h_fail "no ping reply $ns -> $dst"
 }
 
-_listening() { ip netns exec "$1" ss -Hln"$2" "sport = :$3" | grep -q .; }
+_listening() { ip netns exec "$1" ss -Hln"$2" "sport = :$3" | h_grepq .; }
 
 # run a sink in DST_NS and a sender in SRC_NS, M = the sink's KEY= value
 _probe() {
@@ -108,7 +108,7 @@ check "none rtt ipv4 (ms)" "$M" 0 0 2
 # an address change as a move makes it: old address gone, new one works
 h_addr_change "$VEH" veh0 198.18.1.2/24 198.18.1.3/24
 h_route "$VEH" default 198.18.1.1
-ip -n "$VEH" -4 addr show dev veh0 | grep -q '198.18.1.2/' && h_fail "old address still there"
+ip -n "$VEH" -4 addr show dev veh0 | h_grepq '198.18.1.2/' && h_fail "old address still there"
 measure_rtt "$VEH" 198.18.2.2 1
 check "after address change rtt (ms)" "$M" 0 0 2
 

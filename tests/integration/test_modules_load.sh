@@ -39,7 +39,7 @@ out="$(h_kamcmd proxy1 ovsense.status)" || h_fail "ovsense.status failed"
 grep -q 'retry_after: 5' <<<"$out" || h_fail "ovsense.status: unexpected reply: $out"
 h_pass "ovsense.status answers"
 # hotp_auth.uar needs the Diameter peer open: cdp connects within Tc seconds
-h_wait_for 45 bash -c "kamcmd -s unix:$H_DIR/proxy1.ctl hotp_auth.uar sip:probe@vpn.example.com | grep -Eq '^[0-9]+$'" \
+h_wait_for 45 bash -c "kamcmd -s unix:$H_DIR/proxy1.ctl hotp_auth.uar sip:probe@vpn.example.com | h_grepq -E '^[0-9]+$'" \
     || h_fail "hotp_auth.uar got no Diameter answer"
 h_pass "hotp_auth.uar answers"
 out="$(h_kamcmd proxy1 stats.get_statistics hotp_auth:)"

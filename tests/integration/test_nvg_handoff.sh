@@ -145,13 +145,13 @@ check_handoff() {
     [ "$reg" = 2 ] || h_fail "$name: $reg REGISTER messages (request + 200 expected): $lines"
     # the NVG's own requests are authenticated (REGISTER OTP c, list OTP c + 1,
     # sent back to back: Proxy 1 checks them in that order)
-    grep -E '^[^|]*\|[^|]*\|\|(401|403|407)\|' <<<"$lines" | grep -q . \
+    grep -E '^[^|]*\|[^|]*\|\|(401|403|407)\|' <<<"$lines" | h_grepq . \
         && h_fail "$name: an NVG request was refused: $(grep -E '\|(401|403|407)\|' <<<"$lines")"
-    grep -E '^[^|]*\|[^|]*\|REGISTER\|' <<<"$lines" | grep -qF "$egr|" \
+    grep -E '^[^|]*\|[^|]*\|REGISTER\|' <<<"$lines" | h_grepq -F "$egr|" \
         || h_fail "$name: the REGISTER did not come from $egr: $(grep REGISTER <<<"$lines")"
     if [ "$ndlg" -gt 0 ]; then
         [ "$inv" = 1 ] || h_fail "$name: $inv list INVITEs from the NVG (1 expected)"
-        grep -E '^[^|]*\|[^|]*\|INVITE\|' <<<"$lines" | grep '|nvg-ho-' | grep -q 'recipient-list-invite' \
+        grep -E '^[^|]*\|[^|]*\|INVITE\|' <<<"$lines" | grep '|nvg-ho-' | h_grepq 'recipient-list-invite' \
             || h_fail "$name: the list INVITE has no Require: recipient-list-invite"
         [ "$lst" -le 4 ] || h_fail "$name: the list INVITE exchange took $lst messages (<= 4)"
     fi
@@ -204,9 +204,9 @@ h_pass "a group-readable HOTP secret file is refused at start-up with a clear er
 
 H_NS="$NVG" h_kamailio nvg "$H_ROOT/cfg/kamailio/nvg.cfg" "${NVG_BASE[@]}" \
     -A "HOTP_SECRET_FILE=\"$H_DIR/nvg.secret\""
-h_wait_for 40 bash -c "kamcmd -s unix:$H_DIR/nvg.ctl nvg.status | grep -q 'own_registration: registered'" \
+h_wait_for 40 bash -c "kamcmd -s unix:$H_DIR/nvg.ctl nvg.status | h_grepq 'own_registration: registered'" \
     || h_fail "the NVG did not register its own AoR (HOTP through Proxy 1): $(nvg_rpc nvg.status | grep -E 'own_|last_error')"
-h_kamcmd proxy2 ul.lookup location nvg-7 | grep -q "Address: sip:nvg-7@198.18.20.2:5060" \
+h_kamcmd proxy2 ul.lookup location nvg-7 | h_grepq "Address: sip:nvg-7@198.18.20.2:5060" \
     || h_fail "registrar has no binding for the NVG at 198.18.20.2"
 c="$(cat "$H_DIR/nvg.counter")"
 [ "$c" -ge 1 ] || h_fail "the counter file holds '$c' after the first REGISTER"
@@ -273,9 +273,9 @@ grep -q "mn_sdp_bytes: [1-9]" <<<"$d" || h_fail "no MN SDP stored for the dialog
 # the CN got the egress address in the MN's SDP, with the MN's port
 grep -aq '^c=IN IP4 198.18.20.2' "$H_DIR/cnp1.d/"*messages.log \
     || h_fail "the MN's SDP at the CN does not name the egress address: $(grep -a '^c=' "$H_DIR/cnp1.d/"*messages.log | head -3)"
-grep -a '^c=IN IP4 198.18.10' "$H_DIR/cnp1.d/"*messages.log | head -1 | grep -q . \
+grep -a '^c=IN IP4 198.18.10' "$H_DIR/cnp1.d/"*messages.log | head -1 | h_grepq . \
     && h_fail "the MN's ingress address reached a CN in SDP"
-grep -a '^m=audio 40000 ' "$H_DIR/cnp1.d/"*messages.log | head -1 | grep -q . \
+grep -a '^m=audio 40000 ' "$H_DIR/cnp1.d/"*messages.log | head -1 | h_grepq . \
     || h_fail "the MN's media port was not kept in the SDP"
 h_pass "10 calls MN -> CN through NVG (HOTP Proxy-Authorization), Proxy 1, Proxy 2; nvg.dialogs lists them; CNs see c=/o= = egress address, MN ports kept"
 
@@ -292,9 +292,9 @@ cap_stop h1
 co1="$(nvg_stat coalesced_changes)"
 [ $((co1 - co0)) -ge 2 ] || h_fail "coalesced_changes grew by $((co1 - co0)) (>= 2 expected: 6 netlink events)"
 check_handoff h1 198.18.23.2 10
-h_kamcmd proxy2 ul.lookup location nvg-7 | grep -q "Address: sip:nvg-7@198.18.23.2:5060" \
+h_kamcmd proxy2 ul.lookup location nvg-7 | h_grepq "Address: sip:nvg-7@198.18.23.2:5060" \
     || h_fail "registrar: NVG not at 198.18.23.2: $(h_kamcmd proxy2 ul.lookup location nvg-7 | grep Address)"
-h_kamcmd proxy2 ul.lookup location nvg-7 | grep -q "198.18.20.2" \
+h_kamcmd proxy2 ul.lookup location nvg-7 | h_grepq "198.18.20.2" \
     && h_fail "the old binding 198.18.20.2 is still at the registrar (expires=0 missing)"
 h_pass "3 address changes within ${COALESCE} ms -> 1 handoff to 198.18.23.2 ($((co1 - co0)) changes coalesced): REGISTER exchange 2 msgs, list INVITE exchange $((HO_CORE - 2)) msgs (final $LIST_CODE, $MOVED of 10 moved by the list), fallback $HO_FALLBACK msgs, total $HO_TOTAL on the egress link"
 if [ "$MOVED" != 10 ]; then
@@ -322,11 +322,11 @@ sleep $((COALESCE / 1000 + 1))
 after="$(nvg_rpc nvg.status | grep -E 'egress_address|handoff_gen|handoff_state')"
 [ "$before" = "$after" ] || h_fail "a malformed nvg.handoff changed state: $before / $after"
 h_pass "nvg.handoff with 4 malformed addresses: 'Not an IPv4 or IPv6 address', no state change"
-nvg_rpc nvg.handoff | grep -q "scheduled" || h_fail "nvg.handoff without address"
+nvg_rpc nvg.handoff | h_grepq "scheduled" || h_fail "nvg.handoff without address"
 wait_handoff $((gen0 + 3)) || h_fail "nvg.handoff without address did not hand off"
 h_pass "nvg.handoff (RPC, no address) -> a handoff to the interface's address"
 cap_start h3
-nvg_rpc nvg.handoff 198.18.24.2 | grep -q "scheduled" || h_fail "nvg.handoff 198.18.24.2"
+nvg_rpc nvg.handoff 198.18.24.2 | h_grepq "scheduled" || h_fail "nvg.handoff 198.18.24.2"
 wait_handoff $((gen0 + 4)) || h_fail "nvg.handoff RPC did not finish a handoff"
 cap_stop h3
 check_handoff h3 198.18.24.2 10
@@ -361,9 +361,9 @@ move 198.18.21.2/24 fd00:20::2/64
 wait_handoff $((gen0 + 6)) || h_fail "v4 -> v6 handoff did not finish: $(nvg_rpc nvg.status | grep -E 'handoff|last_|own_')"
 cap_stop h6
 [ "$(nvg_val egress_af)" = 6 ] || h_fail "egress family after the v6 move: $(nvg_val egress_af)"
-h_kamcmd proxy2 ul.lookup location nvg-7 | grep -q "Address: sip:nvg-7@\[fd00:20::2\]:5060" \
+h_kamcmd proxy2 ul.lookup location nvg-7 | h_grepq "Address: sip:nvg-7@\[fd00:20::2\]:5060" \
     || h_fail "registrar: NVG not at [fd00:20::2]: $(h_kamcmd proxy2 ul.lookup location nvg-7 | grep Address)"
-tshark -r "$H_DIR/h6.pcap" -Y 'sip.Method == "REGISTER" && ipv6.src == fd00:20::2' 2>/dev/null | grep -q . \
+tshark -r "$H_DIR/h6.pcap" -Y 'sip.Method == "REGISTER" && ipv6.src == fd00:20::2' 2>/dev/null | h_grepq . \
     || h_fail "the REGISTER did not leave over IPv6 from fd00:20::2"
 h_pass "IPv4 -> IPv6 move: the NVG registered sip:nvg-7@[fd00:20::2]:5060 over IPv6"
 h_sipp_bg "$MOB" mn_uas6 -sf "$SCEN/nvg_uas.xml" -i "$MNIP" -p 5062 -m 1
@@ -393,7 +393,7 @@ H_NS="$HOM" h_kamailio proxy2 "$H_ROOT/cfg/kamailio/proxy2.cfg" \
 gen6="$(nvg_val handoff_gen)"
 move fd00:20::2/64 198.18.22.2/24
 wait_handoff $((gen6 + 1)) || h_fail "v6 -> v4 handoff did not finish"
-h_kamcmd proxy2 ul.lookup location nvg-7 | grep -q "Address: sip:nvg-7@198.18.22.2:5060" \
+h_kamcmd proxy2 ul.lookup location nvg-7 | h_grepq "Address: sip:nvg-7@198.18.22.2:5060" \
     || h_fail "after the v6 -> v4 move the registrar has no sip:nvg-7@198.18.22.2:5060"
 h_pass "IPv6 -> IPv4 move: the NVG registered 198.18.22.2 (at a restarted Proxy 2 with its ALG)"
 printf 'SEQUENTIAL\ncn-p\n' > "$H_DIR/cn.csv"
@@ -438,10 +438,10 @@ f_r200="$(awk -F'|' '$3 == "200" && $4 == "REGISTER" { print $1; exit }' <<<"$or
 [ "$f_reg" -lt "$f_inv" ] && [ "$f_inv" -lt "$f_r200" ] \
     || h_fail "h7: the list INVITE (frame $f_inv) did not leave between the REGISTER ($f_reg) and its 200 ($f_r200)"
 # the compact answer: every dialog moved, so no entry and no status in it
-strings "$H_DIR/h7.pcap" | grep -q 'sh:answer="failures"' || h_fail "h7: the list does not ask for the compact answer"
-strings "$H_DIR/h7.pcap" | grep -q 'sh:omitted="moved" sh:entries="10" sh:omitted-count="10"' \
+strings "$H_DIR/h7.pcap" | h_grepq 'sh:answer="failures"' || h_fail "h7: the list does not ask for the compact answer"
+strings "$H_DIR/h7.pcap" | h_grepq 'sh:omitted="moved" sh:entries="10" sh:omitted-count="10"' \
     || h_fail "h7: the list's 200 is not the compact answer for 10 moved entries"
-strings "$H_DIR/h7.pcap" | grep -q '<sh:status ' && h_fail "h7: the compact answer lists an entry although all moved"
+strings "$H_DIR/h7.pcap" | h_grepq '<sh:status ' && h_fail "h7: the compact answer lists an entry although all moved"
 a200="$(tshark -r "$H_DIR/h7.pcap" -Y "sip.Status-Code == 200 && sip.Call-ID matches \"^nvg-ho-$((gen + 1))-\"" \
     -T fields -e udp.length 2>/dev/null | head -1)"
 p1w1="$(h_kamcmd proxy1 stats.get_statistics hotp_auth: | awk '$1 == "hotp_auth:ordered_waits" { print $3 }')"

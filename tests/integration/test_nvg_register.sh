@@ -105,7 +105,7 @@ NVG_ARGS=(-A "LISTEN=udp:$ING:5060" -A "INNER_LISTEN=udp:$INNER:5060" -A "ADVERT
 NVGNAME=nvg
 H_NS="$NVG" h_kamailio nvg "$H_ROOT/cfg/kamailio/nvg.cfg" "${NVG_ARGS[@]}"
 
-h_wait_for 15 bash -c "kamcmd -s unix:$H_DIR/nvg.ctl nvg.status | grep -q 'own_registration: registered'" \
+h_wait_for 15 bash -c "kamcmd -s unix:$H_DIR/nvg.ctl nvg.status | h_grepq 'own_registration: registered'" \
     || h_fail "the NVG did not register its own AoR: $(nvg_rpc nvg.status | grep own_)"
 out="$(h_kamcmd proxy2 ul.lookup location nvg-7)"
 grep -q "Address: sip:nvg-7@$EGR:5060" <<<"$out" \
@@ -145,13 +145,13 @@ sipp_ns "$HOM" cn_calls -sf "$SCEN/nvg_uac_call.xml" -inf "$H_DIR/callees.csv" -
     -s cn-1 -m "$NCALLS" -l 1 -i "$HOMEIP" -p 5090 "$HOMEIP:$P2" -timeout 60s \
     || h_fail "CN -> MN calls with re-INVITE and BYE failed (see cn_calls.log, cn_calls.msgs)"
 h_sipp_wait "$MN_UAS" mn_uas "the MNs' UAS did not see every call through (mn_uas.log)"
-grep -a "^Record-Route:" "$H_DIR/cn_calls.msgs" | grep -qF "<sip:$NVGD;r2=on;lr>" \
+grep -a "^Record-Route:" "$H_DIR/cn_calls.msgs" | h_grepq -F "<sip:$NVGD;r2=on;lr>" \
     || h_fail "the NVG's Record-Route toward home does not name its logical domain"
-grep -a "^Record-Route:" "$H_DIR/cn_calls.msgs" | grep -qF "<sip:$ING:5060;r2=on;lr>" \
+grep -a "^Record-Route:" "$H_DIR/cn_calls.msgs" | h_grepq -F "<sip:$ING:5060;r2=on;lr>" \
     || h_fail "the NVG's Record-Route toward the MNs is not its ingress address"
-grep -aE "^Route: " "$H_DIR/cn_calls.msgs" | grep -q "$NVGD" \
+grep -aE "^Route: " "$H_DIR/cn_calls.msgs" | h_grepq "$NVGD" \
     || h_fail "the CN's in-dialog requests carry no Route naming $NVGD"
-grep -aE "^Route: " "$H_DIR/cn_calls.msgs" | grep -q "$EGR" \
+grep -aE "^Route: " "$H_DIR/cn_calls.msgs" | h_grepq "$EGR" \
     && h_fail "the CN's route set holds the NVG's egress address (would break on a move)"
 grep -aqE "^(BYE|INVITE) sip:uas@$MNIP:5062" "$H_DIR/cn_calls.msgs" \
     || h_fail "in-dialog requests do not target the MN's contact"
@@ -174,7 +174,7 @@ sipp_ns "$MOB" mn_call -sf "$SCEN/nvg_uac_passive.xml" -inf "$H_DIR/caller.csv" 
 h_sipp_wait "$CN_UAS" cn_uas "the CN's UAS did not complete (cn_uas.log)"
 grep -aq "^BYE sip:mn-5@$MNIP:5063" "$H_DIR/mn_call.msgs" \
     || h_fail "the CN's BYE did not reach the MN"
-grep -a "^Record-Route:" "$H_DIR/cn_uas.d/"*messages.log | grep -qF "<sip:$NVGD;r2=on;lr>" \
+grep -a "^Record-Route:" "$H_DIR/cn_uas.d/"*messages.log | h_grepq -F "<sip:$NVGD;r2=on;lr>" \
     || h_fail "the CN saw no Record-Route naming $NVGD"
 sleep 0.5
 h_stop cap_egress
@@ -182,7 +182,7 @@ h_stop cap_egress
 # current address: Proxy 2 had rewritten the NVG's Route entry for it
 eg="$(tshark -r "$H_DIR/egress.pcap" -Y 'sip.Request-Line' -T fields -E separator='|' \
     -e ip.src -e ip.dst -e sip.Method -e sip.Route 2>/dev/null)"
-grep -E "^$HOMEIP\|$EGR\|(INVITE|BYE)\|" <<<"$eg" | grep -v "cn-1@" | grep -qF "<sip:$EGR:5060;r2=on;lr>" \
+grep -E "^$HOMEIP\|$EGR\|(INVITE|BYE)\|" <<<"$eg" | grep -v "cn-1@" | h_grepq -F "<sip:$EGR:5060;r2=on;lr>" \
     || h_fail "no in-dialog request from Proxy 1 to $EGR with the resolved Route entry: $eg"
 h_pass "on the egress link: Proxy 1 -> $EGR with Route <sip:$EGR:5060;r2=on;lr> (the logical entry resolved by Proxy 2)"
 h_pass "MN -> CN via NVG, Proxy 1, Proxy 2: the CN's re-INVITE and BYE reach the MN"
@@ -246,7 +246,7 @@ grep -aq "^Contact: <sip:mn-910@$MNIP:5062>;expires=600" "$H_DIR/cap.msgs" \
     || h_fail "the 200 does not grant the capped 600 s: $(grep -a '^Contact' "$H_DIR/cap.msgs")"
 e="$(nvg_rpc nvg.bindings | grep -A8 "aor: mn-910@" | awk '/expires_in:/ {print $2}')"
 [ -n "$e" ] && [ "$e" -le 600 ] && [ "$e" -ge 590 ] || h_fail "NVG binding of mn-910 expires in '$e' s"
-h_kamcmd proxy2 ul.lookup location mn-910 | grep -Eq 'Expires: (59[0-9]|600)$' \
+h_kamcmd proxy2 ul.lookup location mn-910 | h_grepq -E 'Expires: (59[0-9]|600)$' \
     || h_fail "registrar binding of mn-910 not capped: $(h_kamcmd proxy2 ul.lookup location mn-910 | grep Expires)"
 st="$(nvg_rpc stats.get_statistics nvg:)"
 grep -Eq '^nvg:expires_capped = [1-9]' <<<"$st" || h_fail "statistic expires_capped: $st"
@@ -358,7 +358,7 @@ H_NS="$NVG" h_kamailio nvg2 "$H_ROOT/cfg/kamailio/nvg.cfg" "${NVG_ARGS[@]}"
 [ "$(nvg_count bindings)" = "$nb" ] || h_fail "after the restart: $(nvg_count bindings) bindings, expected $nb"
 [ "$snap" = "$(nvg_rpc nvg.bindings | grep -E 'logical:|contact:' | sort)" ] \
     || h_fail "the bindings after the restart differ from those before"
-h_wait_for 15 bash -c "kamcmd -s unix:$H_DIR/nvg2.ctl nvg.status | grep -q 'own_registration: registered'" \
+h_wait_for 15 bash -c "kamcmd -s unix:$H_DIR/nvg2.ctl nvg.status | h_grepq 'own_registration: registered'" \
     || h_fail "the restarted NVG did not register its own AoR"
 h_pass "NVG killed (-9) and started again: $nb bindings back from SQLite, identical; own AoR registered again"
 h_sipp_bg "$MOB" mn_uas2 -sf "$SCEN/nvg_uas.xml" -i "$MNIP" -p 5062 -m 1
@@ -381,22 +381,22 @@ H_NS="$MOB" h_kamailio nvg9 "$H_ROOT/cfg/kamailio/nvg.cfg" -A "LISTEN=udp:198.18
     -A "INNER_LISTEN=udp:198.18.10.3:5060" -A "NEXT_HOP=\"sip:$ING:5060\"" \
     -A "NVG_DOMAIN=\"nvg-9.$DOM\"" -A 'INGRESS_NET="198.18.12.0/24"' \
     -A "DB_URL=\"sqlite://$H_DIR/nvg9.sqlite\"" -A NVG_REGISTER -A REGISTER_EXPIRES=60 -A NVG_TIMER=1
-h_wait_for 15 bash -c "kamcmd -s unix:$H_DIR/nvg9.ctl nvg.status | grep -q 'own_registration: registered'" \
+h_wait_for 15 bash -c "kamcmd -s unix:$H_DIR/nvg9.ctl nvg.status | h_grepq 'own_registration: registered'" \
     || h_fail "nvg-9 did not register through nvg-7: $(h_kamcmd nvg9 nvg.status | grep own_)"
 # (nvg-9 may report "registered" from an earlier 2xx before a refresh or its
 # first REGISTER through the restarted nvg-7 is committed there: wait for it)
-h_wait_for 15 bash -c "kamcmd -s unix:$H_DIR/$NVGNAME.ctl nvg.bindings | grep -q 'contact: sip:nvg-9@198.18.10.3:5060'" \
+h_wait_for 15 bash -c "kamcmd -s unix:$H_DIR/$NVGNAME.ctl nvg.bindings | h_grepq 'contact: sip:nvg-9@198.18.10.3:5060'" \
     || h_fail "nvg-7 holds no binding for nvg-9: $(nvg_rpc nvg.bindings | grep -c aor:) bindings; nvg-9: $(h_kamcmd nvg9 nvg.status | grep own_)"
-h_kamcmd proxy2 ul.lookup location nvg-9 | grep -q "Address: sip:nvg-9@$NVGD;nvgc=" \
+h_kamcmd proxy2 ul.lookup location nvg-9 | h_grepq "Address: sip:nvg-9@$NVGD;nvgc=" \
     || h_fail "the registrar does not hold nvg-9 at nvg-7's logical URI"
 printf 'SEQUENTIAL\nmn-pan\n' > "$H_DIR/pan.csv"
 sipp_ns "$PAN" pan_reg -sf "$SCEN/nvg_register.xml" -inf "$H_DIR/pan.csv" -set domain "$DOM" \
     -set ch 198.18.12.2 -set cp 5062 -m 1 -i 198.18.12.2 -p 5061 198.18.12.1:5060 -timeout 20s \
     || h_fail "mn-pan's REGISTER through nvg-9 and nvg-7 failed"
-h_kamcmd proxy2 ul.lookup location mn-pan | grep -q "Address: sip:mn-pan@nvg-9.$DOM;nvgc=" \
+h_kamcmd proxy2 ul.lookup location mn-pan | h_grepq "Address: sip:mn-pan@nvg-9.$DOM;nvgc=" \
     || h_fail "the registrar does not hold mn-pan at nvg-9's logical URI"
-h_kamcmd nvg9 nvg.bindings | grep -q "contact: sip:mn-pan@198.18.12.2:5062" || h_fail "nvg-9 holds no binding for mn-pan"
-nvg_rpc nvg.bindings | grep -q "mn-pan" && h_fail "nvg-7 bound mn-pan itself (should pass nvg-9's logical URI on)"
+h_kamcmd nvg9 nvg.bindings | h_grepq "contact: sip:mn-pan@198.18.12.2:5062" || h_fail "nvg-9 holds no binding for mn-pan"
+nvg_rpc nvg.bindings | h_grepq "mn-pan" && h_fail "nvg-7 bound mn-pan itself (should pass nvg-9's logical URI on)"
 out="$(h_kamcmd proxy2 nvg.resolve "nvg-9.$DOM")"
 grep -q "depth: 2" <<<"$out" && grep -q "contact: sip:nvg-7@$EGR:5060" <<<"$out" \
     || h_fail "Proxy 2 resolution of nvg-9: $out"
@@ -407,6 +407,6 @@ sipp_ns "$HOM" cn_call3 -sf "$SCEN/nvg_uac_call.xml" -inf "$H_DIR/callee3.csv" -
     -s cn-1 -m 1 -i "$HOMEIP" -p 5090 "$HOMEIP:$P2" -timeout 30s \
     || h_fail "CN -> mn-pan (behind nvg-9 behind nvg-7) failed (see cn_call3.log)"
 h_sipp_wait "$PAN_UAS" pan_uas "mn-pan's UAS did not complete"
-grep -a "^Route:" "$H_DIR/cn_call3.msgs" | tail -1 | grep -q "nvg-7.$DOM.*nvg-9.$DOM" \
+grep -a "^Route:" "$H_DIR/cn_call3.msgs" | tail -1 | h_grepq "nvg-7.$DOM.*nvg-9.$DOM" \
     || h_fail "the route set does not name both NVGs: $(grep -a '^Route:' "$H_DIR/cn_call3.msgs" | tail -1)"
 h_pass "nested NVGs: mn-pan behind nvg-9 behind nvg-7 registered and called (INVITE, re-INVITE, BYE) through both"

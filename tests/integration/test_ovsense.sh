@@ -110,7 +110,7 @@ overload_run() {
 
     # back to 0.5x: the state returns to normal (bounded wait, no timing claim)
     uac "low2-$tr" "$tr" "127.0.0.1:$p1" $((CAP / 2)) $((CAP / 2 * 20))
-    h_wait_for 40 bash -c "kamcmd -s unix:$H_DIR/p1-$tr.ctl ovsense.status $dest | grep -q 'state: normal'" \
+    h_wait_for 40 bash -c "kamcmd -s unix:$H_DIR/p1-$tr.ctl ovsense.status $dest | h_grepq 'state: normal'" \
         || h_fail "$tr: state did not return to normal at 0.5x"
     wait_done "low2-$tr"
     st="$(status "p1-$tr" ovsense.status "$dest")"

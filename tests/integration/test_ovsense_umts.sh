@@ -82,7 +82,7 @@ H_NS="$NVG" h_kamailio nvg "$H_ROOT/cfg/kamailio/nvg.cfg" -A "LISTEN=udp:$ING:50
     -A "INNER_LISTEN=udp:$INNER:5060" -A "ADVERTISE_IP=$EGR" -A "NEXT_HOP=\"sip:$HOMEIP:$P1\"" \
     -A "NVG_DOMAIN=\"$NVGD\"" -A 'INGRESS_NET="198.18.10.0/24"' -A "DB_URL=\"sqlite://$H_DIR/nvg.sqlite\"" \
     -A NVG_REGISTER -A REGISTER_EXPIRES=3600 -A MAX_BINDINGS=1000
-h_wait_for 30 bash -c "kamcmd -s unix:$H_DIR/nvg.ctl nvg.status | grep -q 'own_registration: registered'" \
+h_wait_for 30 bash -c "kamcmd -s unix:$H_DIR/nvg.ctl nvg.status | h_grepq 'own_registration: registered'" \
     || h_fail "the NVG did not register over umts"
 h_start poll poll
 h_pass "NVG -- umts (128 kbit/s, 500 ms RTT) -- Proxy 1 -- Proxy 2 up, ovsense on at the NVG and Proxy 1"

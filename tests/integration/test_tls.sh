@@ -39,7 +39,7 @@ h_kamailio_tls_cfg "$H_DIR/tls-proxy1.cfg" "$CERTS" "proxy1.$REALM"
 h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" -A "LISTEN=udp:127.0.0.1:$P1" \
     -A WITH_TLS -A "TLS_LISTEN=tls:127.0.0.1:$P1T" -A "TLS_CONFIG=\"$H_DIR/tls-proxy1.cfg\"" \
     -A "NEXT_HOP=\"sip:127.0.0.1:$P2\"" -A "CDP_CONFIG=\"$H_CDP_XML\""
-h_wait_for 45 bash -c "kamcmd -s unix:$H_DIR/proxy1.ctl hotp_auth.status | grep -q 'peers_open: 1'" \
+h_wait_for 45 bash -c "kamcmd -s unix:$H_DIR/proxy1.ctl hotp_auth.status | h_grepq 'peers_open: 1'" \
     || h_fail "cdp did not open the Diameter peer through stunnel: $(h_kamcmd proxy1 hotp_auth.status)"
 h_pass "Proxy 1's cdp opened its peer over TLS (stunnel -> freeDiameter SecPort $H_FD_TLS_PORT)"
 
@@ -71,7 +71,7 @@ register() {   # register USER OTP LOCAL_PORT
 
 sip_tls ok "$CERTS/nvg-1.$REALM" "proxy1.$REALM" "$(register nvg-1 "$(otp 0)" 5999)"
 grep -q '^SIP/2.0 200' "$H_DIR/ok.out" || h_fail "REGISTER over TLS: no 200 ($(head -1 "$H_DIR/ok.out"); $(tail -3 "$H_DIR/ok.err"))"
-h_kamcmd proxy2 ul.dump brief | grep -Eq "AoR: nvg-1\$" || h_fail "the registrar has no binding for nvg-1"
+h_kamcmd proxy2 ul.dump brief | h_grepq -E "AoR: nvg-1\$" || h_fail "the registrar has no binding for nvg-1"
 h_pass "NVG certificate: REGISTER over TLS with an HOTP credential -> 200, binding at the registrar"
 
 sip_tls selfsigned "$CERTS/rogue/nvg-1.$REALM" "proxy1.$REALM" "$(register nvg-1 "$(otp 1)" 5998)"
@@ -116,11 +116,11 @@ h_pass "clear-text Diameter to the TLS port: no answer"
 
 sleep 0.5; h_stop cap_dia
 tshark -r "$H_DIR/dia.pcap" -d "tcp.port==$H_FD_TLS_PORT,tls" -Y "tls.handshake.type == 1" 2>/dev/null \
-    | grep -q . || h_fail "no TLS ClientHello on the Diameter link"
+    | h_grepq . || h_fail "no TLS ClientHello on the Diameter link"
 n_clear="$(tshark -r "$H_DIR/dia.pcap" -d "tcp.port==$H_FD_TLS_PORT,diameter" -Y "diameter.cmd.code" 2>/dev/null | grep -c . || true)"
 # the probe's clear-text CER above is the one exception: it is the refused attempt
 [ "$n_clear" -le 1 ] || h_fail "$n_clear clear-text Diameter messages on the TLS port"
-if strings "$H_DIR/dia.pcap" | grep -q "tl-proxy.$REALM"; then
+if strings "$H_DIR/dia.pcap" | h_grepq "tl-proxy.$REALM"; then
     h_fail "Proxy 1's Diameter identity appears in clear on the Diameter link"
 fi
 h_pass "Diameter link: TLS records only (Proxy 1's Origin-Host never in clear; $n_clear clear CER = the refused probe)"

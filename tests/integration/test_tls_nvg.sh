@@ -55,7 +55,7 @@ p1_requests() { h_kamcmd "$1" stats.get_statistics core: 2>/dev/null | awk '$1 =
 h_start_ns "$RTR" cap_egress dumpcap -q -i rveh -f "tcp port 5061 or udp port 5060" -w "$H_DIR/egress.pcap"
 h_wait_for 10 test -s "$H_DIR/egress.pcap" || h_fail "dumpcap did not start"
 nvgnet_nvg nvg
-h_kamcmd proxy2 ul.lookup location nvg-7 | grep -q "Address: sip:nvg-7@$EGR:5060" \
+h_kamcmd proxy2 ul.lookup location nvg-7 | h_grepq "Address: sip:nvg-7@$EGR:5060" \
     || h_fail "the registrar has no binding for the NVG: $(h_kamcmd proxy2 ul.lookup location nvg-7)"
 h_pass "the NVG registered sip:nvg-7@$DOM over TLS to Proxy 1 (HOTP; Proxy 1's chain verified against the home CA, the NVG's against the vehicle CA)"
 
@@ -82,7 +82,7 @@ hello="$(tshark -r "$H_DIR/egress.pcap" -d tcp.port==5061,tls -Y "tls.handshake.
 appd="$(tshark -r "$H_DIR/egress.pcap" -d tcp.port==5061,tls -Y "tls.app_data && ip.src == $EGR" 2>/dev/null | grep -c . || true)"
 [ "$clear" = 0 ] || h_fail "$clear SIP messages in clear from the NVG on the egress link"
 [ "$hello" -ge 1 ] && [ "$appd" -ge 6 ] || h_fail "egress link: $hello ClientHello, $appd TLS records with data from the NVG"
-strings "$H_DIR/egress.pcap" | grep -q "nvg-7@$DOM" && h_fail "the NVG's AoR appears in clear on the egress link"
+strings "$H_DIR/egress.pcap" | h_grepq "nvg-7@$DOM" && h_fail "the NVG's AoR appears in clear on the egress link"
 h_pass "egress link: $hello TLS handshake(s) from the NVG, $appd TLS records with data, 0 SIP messages in clear from $EGR"
 
 # ---- 2. and 3. Proxy 1 with a certificate the NVG must refuse ---------------------------------
@@ -100,7 +100,7 @@ refused() {
     H_NS="$NVG" h_kamailio "nvg-$name" "$H_ROOT/cfg/kamailio/nvg.cfg" "${NVG_ARGS[@]}"
     h_wait_for 30 grew "$3" "nvg-$name" \
         || h_fail "$4: the NVG logged no refusal ('$3'); nvg: $(h_kamcmd "nvg-$name" nvg.status | grep own_)"
-    h_kamcmd "nvg-$name" nvg.status | grep -q 'own_registration: registered' && h_fail "$4: the NVG registered"
+    h_kamcmd "nvg-$name" nvg.status | h_grepq 'own_registration: registered' && h_fail "$4: the NVG registered"
     [ "$(p1_requests "$name")" = 0 ] || h_fail "$4: Proxy 1 received $(p1_requests "$name") requests"
     h_stop "nvg-$name"; h_stop "$name"
 }

@@ -234,7 +234,7 @@ q="$(ul_ng "d7:command5:query7:call-id${#cid8}:${cid8}e")"
 # the CNs: no re-INVITE, and what they hold (cn_view) is what rtpengine gives them now
 [ "$(ul_cn_invites cn)" = "$cn_before" ] || h_fail "CNs got $(( $(ul_cn_invites cn) - cn_before )) re-INVITEs"
 h_kamcmd proxy2 dlg.list > "$D/dlg.after.txt"
-grep -c 'c=IN IP4 198.18.7.2' "$D/dlg.after.txt" | grep -qx 50 || h_fail "stored MN SDPs not updated to the new address"
+grep -c 'c=IN IP4 198.18.7.2' "$D/dlg.after.txt" | h_grepq -x 50 || h_fail "stored MN SDPs not updated to the new address"
 [ "$(status handoff_entries_moved)" = 50 ] && [ "$(status cn_reinvites)" = 0 ] \
     || h_fail "urilist.status: $(h_kamcmd proxy2 urilist.status)"
 h_pass "handoff list of 53 entries: one 200 in $(ul_json "$D/handoff.json" ms) ms with 50 moved, other NVG 403, missing 404, no-dialog 403; rtpengine's 50 MN legs at 198.18.7.2, the other NVG's untouched, no CN re-INVITE"
@@ -350,7 +350,7 @@ done
 h_start mn7 bash -c "cd '$D' && exec sipp -nostdin 127.0.0.1:$P2R_PORT -sf '$UL_SIPP_DIR/urilist_mn_uac_nvg.xml' \
     -inf '$D/calls7.csv' -set domain $UL_DOMAIN -i 127.0.0.1 -p $(h_port) -m $((NR + 1)) -l $((NR + 1)) -r 50 \
     -trace_err -error_file '$D/mn7.err'"
-h_wait_for 60 bash -c "python3 '$D/ulc.py' cn-dialogs < '$D/cn7.msg' | wc -l | grep -qx $((NR + 1))" \
+h_wait_for 60 bash -c "python3 '$D/ulc.py' cn-dialogs < '$D/cn7.msg' | wc -l | h_grepq -x $((NR + 1))" \
     || h_fail "shipped proxy2.cfg: only $(python3 "$D/ulc.py" cn-dialogs < "$D/cn7.msg" | wc -l) of $((NR + 1)) calls reached the CNs"
 ul_dialogs cn7 "$D/dlg_r.tsv"
 h_wait_for 20 bash -c "[ \$(kamcmd -s 'unix:$D/proxy2real.ctl' dlg.list | grep -c 'cn_view: v=0') -ge $((NR + 1)) ]" \

@@ -50,7 +50,7 @@ ul_start_cn() {
         -set ip 198.18.10.2 -d $delay -i 127.0.0.1 -p $port -trace_msg -message_file '$H_DIR/$name.msg' \
         -trace_err -error_file '$H_DIR/$name.err' -buff_size 4194304 -max_recv_loops 10000 -max_sched_loops 10000"
     eval "UL_CN_PORT_${name//[^a-zA-Z0-9_]/_}=$port"
-    h_wait_for 10 bash -c "ss -Hlnu 'sport = :$port' | grep -q ." || h_fail "SIPp CN $name did not start"
+    h_wait_for 10 bash -c "ss -Hlnu 'sport = :$port' | h_grepq ." || h_fail "SIPp CN $name did not start"
 }
 
 # INVITEs a CN received so far (its message trace)

@@ -132,8 +132,8 @@ h_port() {
     mkdir -p "$SENEMO_TEST_STATE/ports"
     for i in $(seq 200); do
         p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 30000 ))
-        ss -Hlnu "sport = :$p" 2>/dev/null | grep -q . && continue
-        ss -Hlnt "sport = :$p" 2>/dev/null | grep -q . && continue
+        ss -Hlnu "sport = :$p" 2>/dev/null | h_grepq . && continue
+        ss -Hlnt "sport = :$p" 2>/dev/null | h_grepq . && continue
         # atomic claim across parallel tests
         mkdir "$SENEMO_TEST_STATE/ports/$p" 2>/dev/null || continue
         echo "$p"; return 0
@@ -154,7 +154,7 @@ h_wait_for() {
 }
 
 # h_listening PORT : something listens on TCP PORT (ss itself always exits 0)
-h_listening() { ${H_NS:+ip netns exec "$H_NS"} ss -Hltn "sport = :$1" | grep -q .; }
+h_listening() { ${H_NS:+ip netns exec "$H_NS"} ss -Hltn "sport = :$1" | h_grepq .; }
 
 h_alive() { kill -0 "$(h_pid "$1")" 2>/dev/null; }
 
@@ -337,3 +337,10 @@ h_diameter_msgs() {
             for (i = 1; i <= n; i++) line = line "|" v[want[i]]
             print line; inp = 0 }'
 }
+
+# h_grepq GREP-ARGS... : `grep -q` for the end of a pipeline. Under pipefail
+# (set above) `producer | h_grepq x` fails when grep exits at the first match
+# and the producer, still writing, dies of SIGPIPE: a found text reads as not
+# found, and `... | h_grepq x && h_fail` can never fail. This reads all input.
+h_grepq() { grep "$@" >/dev/null; }
+export -f h_grepq   # also for `h_wait_for N bash -c "... | h_grepq ..."`

@@ -66,7 +66,7 @@ nvgnet_home() {
     H_NS="$HOM" h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" -A "LISTEN=udp:$HOMEIP:5060" \
         -A "NEXT_HOP=\"sip:$HOMEIP:5070\"" -A "CDP_CONFIG=\"$H_CDP_XML\"" -A NO_OVSENSE \
         "${NVGNET_P1_ARGS[@]}"
-    h_wait_for 45 bash -c "kamcmd -s unix:$H_DIR/proxy1.ctl hotp_auth.status | grep -q 'peers_open: 1'" \
+    h_wait_for 45 bash -c "kamcmd -s unix:$H_DIR/proxy1.ctl hotp_auth.status | h_grepq 'peers_open: 1'" \
         || h_fail "Proxy 1's cdp did not open the Diameter peer"
     NVG_ARGS=(-A "LISTEN=udp:$ING:5060" -A "INNER_LISTEN=udp:$INNER:5060" -A "ADVERTISE_IP=$EGR"
         -A "NEXT_HOP=\"sip:$HOMEIP:5060\"" -A "NVG_DOMAIN=\"$NVGNET_NVGD\""
@@ -79,7 +79,7 @@ nvgnet_nvg() {
     local name="$1"; shift
     H_NS="$NVG" h_kamailio "$name" "$H_ROOT/cfg/kamailio/nvg.cfg" "${NVG_ARGS[@]}" "$@"
     NVGNET_T_CTL="$(date +%s%3N)"    # its control socket answers
-    h_wait_for 40 bash -c "kamcmd -s unix:$H_DIR/$name.ctl nvg.status | grep -q 'own_registration: registered'" \
+    h_wait_for 40 bash -c "kamcmd -s unix:$H_DIR/$name.ctl nvg.status | h_grepq 'own_registration: registered'" \
         || h_fail "the NVG $name did not register its own AoR (HOTP through Proxy 1): $(h_kamcmd "$name" nvg.status | grep -E 'own_|last_error')"
 }
 
