@@ -1,6 +1,6 @@
 /*
  * libFuzzer harness for the SDP / SDES parsers of the media verifier
- * (tests/tools/srtp_sdp.c): base64, RFC 4568 a=crypto values (as in an SDP
+ * (srtp-guard/srtp_sdp.c): base64, RFC 4568 a=crypto values (as in an SDP
  * and in the command-line forms) and SDP bodies. Besides memory safety
  * (ASan, UBSan) it checks the contract on every input:
  *  - results are SSDP_OK or one of the SSDP_E* codes; an error has a text;

@@ -1,5 +1,6 @@
 /*
- * srtp_sdp - the plain-C parts of the SeNEMO media verifier (senemo-srtp):
+ * srtp_sdp - plain-C SDP/SDES parsing shared by the SeNEMO media verifier
+ * (senemo-srtp, tests/tools) and senemo-srtp-guard (this directory):
  * base64 (RFC 4648), SDES crypto attributes (RFC 4568 a=crypto) and the
  * few SDP lines a media test needs (c=, m=audio, a=crypto, a=rtcp,
  * a=key-mgmt). No libsrtp and no I/O here, so cmocka tests and the
