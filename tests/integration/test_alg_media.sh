@@ -16,10 +16,15 @@
 #      rtpengine's offer, payloads identical, nothing lost;
 #  (b) MN->CN: SRTP in with the MN's own key, plain RTP at the CN, identical;
 #      RTCP both ways too (SRTCP on the Internet side);
-#  (d) tampered SRTP never reaches the CN; rtpengine counts and logs the drops;
-#  (e) a replayed valid SRTP packet: rtpengine 10.5 forwards it (no replay
-#      list); the CN sees it as a duplicate sequence number - the documented
-#      behaviour (README: replay protection);
+#  (d) tampered SRTP never reaches the CN: senemo-srtp-guard (srtp-guard/,
+#      in front of rtpengine: ng through it, an NFQUEUE rule on the external
+#      address) drops and counts it; with the guard's rule removed rtpengine
+#      alone still drops it (logged) - but forwards replays (its 10.5 has no
+#      replay list: the reason for the guard);
+#  (e) a replayed valid SRTP packet never reaches the CN: the guard's libsrtp
+#      replay window drops it (counted); a forged packet with a sequence
+#      number far ahead and a bad tag does not move the window: the MN's
+#      next packets still pass;
 #  (f) a packet from another address - even a validly authenticated one -
 #      does not steal the stream (strict-source, no endpoint learning); after
 #      the MN moves, its media from the new address is dropped until the ALG
@@ -51,6 +56,10 @@ ip -n "$INET" addr add "$ATT/24" dev mn0 || h_fail "attacker address"
 # the shipped configuration; the test overrides addresses, ports, log level
 alg_rtpengine 30000 30199
 h_pass "rtpengine (userspace, cfg/rtpengine/rtpengine.conf) answers ng in the home namespace"
+# the replay guard between the signalling and rtpengine (offers, answers and
+# deletes go through it: ngg), its NFQUEUE rule on UDP to $ALG_EX:30000-30199
+alg_guard 30000 30199
+h_pass "senemo-srtp-guard relays ng to rtpengine; UDP to $ALG_EX:30000-30199 queued to it"
 
 # go_when_ready GO N: once the N verifiers of a phase have bound their
 # sockets (files GO.r1..), start them all (a receiver not yet bound would
@@ -71,15 +80,16 @@ TO_INET="$ALG_NG_TO_INET"
 TO_INTRA="$ALG_NG_TO_INTRA"
 
 # ng_offer CALL FROMTAG SDPFILE OUTFILE DIRFLAGS / ng_answer CALL FROMTAG TOTAG SDPFILE OUTFILE [EXTRA]
+# (through the guard, as Proxy 2 sends them)
 ng_offer() {
     local r; alg_bsdp "$3"
-    r="$(ngc "d7:command5:offer7:call-id$(bs "$1")8:from-tag$(bs "$2")3:sdp${ALG_SDP_B}$5${COMMON}e")" \
+    r="$(ngg "d7:command5:offer7:call-id$(bs "$1")8:from-tag$(bs "$2")3:sdp${ALG_SDP_B}$5${COMMON}e")" \
         || h_fail "ng offer $1: no reply"
     ng_sdp "$r" > "$4" || h_fail "ng offer $1 failed: $r"
 }
 ng_answer() {
     local r; alg_bsdp "$4"
-    r="$(ngc "d7:command6:answer7:call-id$(bs "$1")8:from-tag$(bs "$2")6:to-tag$(bs "$3")3:sdp${ALG_SDP_B}${6:-}${COMMON}e")" \
+    r="$(ngg "d7:command6:answer7:call-id$(bs "$1")8:from-tag$(bs "$2")6:to-tag$(bs "$3")3:sdp${ALG_SDP_B}${6:-}${COMMON}e")" \
         || h_fail "ng answer $1: no reply"
     ng_sdp "$r" > "$5" || h_fail "ng answer $1 failed: $r"
 }
@@ -112,6 +122,8 @@ expect() {
     local v; v="$(jget "$D/$1.json" "$2")"
     [ "$v" = "$3" ] || h_fail "$1: $2 = '$v', expected $3 ($(cat "$D/$1.json"))"
 }
+# gdelta KEY BEFORE: how much the guard's counter KEY grew since BEFORE
+gdelta() { echo $(( $(guard_stat "$1") - $2 )); }
 clean_rx() {   # OUTNAME: no loss, nothing bad or duplicated, every packet valid SRTP/RTP
     local k
     expect "$1" lost 0
@@ -169,12 +181,15 @@ h_pass "answer toward the CN: plain RTP/AVP at $ALG_IN:$INT_PORT, no keys"
 N=150
 TAMPER=10,30,50,70,90
 REPLAY=20,60,100
+MNE="--ssrc 0x5e4e4d50 --seq 100 --ts 8000"   # the MN's stream, continued in (e)
 ERR0="$(rtp_errors "$CALL")"
+G_AUTH0="$(guard_stat auth_dropped)"; G_REPLAY0="$(guard_stat replay_dropped)"; G_ACC0="$(guard_stat accepted)"
+[ "$(guard_stat streams)" = 1 ] || h_fail "the guard does not guard the MN's stream after the answer: $(guard_stats)"
 vbg "$INTRA" cn run --local "$CN:40000" --remote-sdp "$D/cn-answer.sdp" --count $N --expect $N \
     --rtcp 25 --go "$D/go1" --duration 20 --linger 800 --ready "$D/go1.r1"
 P1=$VPID
 vbg "$INET" mn run --local "$MN:50000" --remote-sdp "$D/mn-offer.sdp" --tx-crypto "$MNKEY" \
-    --rx-crypto-sdp "$D/mn-offer.sdp" --count $N --expect $N --tamper $TAMPER --replay $REPLAY \
+    --rx-crypto-sdp "$D/mn-offer.sdp" $MNE --count $N --expect $N --tamper $TAMPER --replay $REPLAY \
     --rtcp 25 --go "$D/go1" --duration 20 --linger 800 --ready "$D/go1.r2"
 P2=$VPID
 go_when_ready go1 2
@@ -199,19 +214,62 @@ expect cn foreign 0
 expect cn sources "[$ALG_IN:$INT_PORT]"
 expect cn rtcp_valid $((N / 25))
 h_pass "(b) MN->CN: $N SRTP packets in, $N plain RTP packets at the CN, identical; SRTCP -> RTCP"
-ERR1="$(rtp_errors "$CALL")"
-[ $((ERR1 - ERR0)) -ge 5 ] || h_fail "rtpengine counted $((ERR1 - ERR0)) RTP errors for 5 tampered packets"
-grep -q 'Discarded invalid SRTP packet: authentication failed' "$D/rtpengine.log" \
-    || h_fail "rtpengine did not log the tampered packets"
-h_pass "(d) 5 tampered SRTP packets: none reached the CN (no bad payload), rtpengine's error counter +$((ERR1 - ERR0)), logged"
+g_auth="$(gdelta auth_dropped "$G_AUTH0")"
+[ "$g_auth" = 5 ] || h_fail "(d) the guard dropped $g_auth packets failing authentication, expected the 5 tampered ones: $(guard_stats)"
+h_pass "(d) 5 tampered SRTP packets: none reached the CN (no bad payload), the guard dropped and counted all 5"
 dups="$(jget "$D/cn.json" duplicates)"
-[ "$dups" = 3 ] || h_fail "(e) replayed packets: the CN saw $dups duplicates, the documented rtpengine 10.5 behaviour is 3 (one per replay); if rtpengine now drops replays, update cfg/rtpengine/README.md (replay protection)"
-h_pass "(e) 3 replayed valid SRTP packets were forwarded by rtpengine 10.5 and reached the CN as duplicate sequence numbers (documented limitation; see cfg/rtpengine/README.md)"
+g_replay="$(gdelta replay_dropped "$G_REPLAY0")"
+[ "$dups" = 0 ] || h_fail "(e) replayed packets: the CN saw $dups duplicates, expected 0 (the guard drops replays): $(guard_stats)"
+[ "$g_replay" = 3 ] || h_fail "(e) the guard counted $g_replay replays, expected 3: $(guard_stats)"
+grep -q 'drop replayed SRTP packet from' "$D/srtp-guard.log" || h_fail "(e) the guard did not log the replays"
+h_pass "(e) 3 replayed valid SRTP packets: 0 reached the CN (0 duplicates), the guard dropped and counted 3 ($(gdelta accepted "$G_ACC0") authentic packets passed it)"
+
+# (e) a forged packet far ahead (sequence number +30000, wrong key: bad tag)
+# must not move the guard's replay window: the MN's stream continues and passes
+G_AUTH0="$(guard_stat auth_dropped)"; G_REPLAY0="$(guard_stat replay_dropped)"
+vbg "$INTRA" cn-e2 recv --local "$CN:40000" --duration 10 --idle-exit 1500 --ready "$D/go5.r1"
+P1=$VPID
+h_wait_for 10 test -e "$D/go5.r1" || h_fail "receiver cn-e2 not ready"
+vrun "$INET" forge send --local "$MN:50000" --remote-sdp "$D/mn-offer.sdp" --tx-crypto "$("$SRTP" keygen)" \
+    --ssrc 0x5e4e4d50 --seq 30100 --ts 800000 --count 5 --linger 0
+vrun "$INET" mn-e2 send --local "$MN:50000" --remote-sdp "$D/mn-offer.sdp" --tx-crypto "$MNKEY" \
+    $MNE --first $N --count 50 --linger 0
+vwait "$P1" cn-e2
+expect forge sent 5
+expect cn-e2 valid 50
+expect cn-e2 unique 50
+expect cn-e2 duplicates 0
+expect cn-e2 bad_payload 0
+g_auth="$(gdelta auth_dropped "$G_AUTH0")"; g_replay="$(gdelta replay_dropped "$G_REPLAY0")"
+[ "$g_auth" = 5 ] && [ "$g_replay" = 0 ] \
+    || h_fail "(e) forged packets far ahead: the guard dropped $g_auth as failing authentication (expected 5), $g_replay as replays (expected 0)"
+h_pass "(e) 5 forged packets 30000 sequence numbers ahead with a bad tag: dropped by the guard (authentication), the window did not move: the next 50 MN packets all reached the CN"
+
+# (d') the layers: without the guard's rule rtpengine alone still drops tampered
+# SRTP, but forwards replays (rtpengine 10.5 keeps no replay list); rule back after
+alg_guard_rule -D 30000 30199 || h_fail "removing the guard's NFQUEUE rule"
+G_ACC0="$(guard_stat accepted)"
+vbg "$INTRA" cn-d2 recv --local "$CN:40000" --duration 10 --idle-exit 1500 --ready "$D/go6.r1"
+P1=$VPID
+h_wait_for 10 test -e "$D/go6.r1" || h_fail "receiver cn-d2 not ready"
+vrun "$INET" mn-d2 send --local "$MN:50000" --remote-sdp "$D/mn-offer.sdp" --tx-crypto "$MNKEY" \
+    $MNE --first 200 --count 20 --tamper 5 --replay 10,15 --linger 0
+vwait "$P1" cn-d2
+alg_guard_rule -I 30000 30199 || h_fail "re-inserting the guard's NFQUEUE rule"
+expect cn-d2 unique 20
+expect cn-d2 bad_payload 0
+dups="$(jget "$D/cn-d2.json" duplicates)"
+[ "$(gdelta accepted "$G_ACC0")" = 0 ] || h_fail "(d') packets reached the guard without its rule"
+grep -q 'Discarded invalid SRTP packet: authentication failed' "$D/rtpengine.log" \
+    || h_fail "(d') rtpengine alone did not drop/log the tampered packet"
+[ "$dups" = 2 ] || h_fail "(d') without the guard the CN saw $dups duplicates for 2 replays; rtpengine 10.5 forwards replays - if it now drops them, update cfg/rtpengine/README.md and srtp-guard/README.md"
+h_pass "(d') without the guard's rule: rtpengine alone dropped the tampered packet (logged) but forwarded both replays (CN: $dups duplicates) - what the guard is for"
 
 # ---- (f1) another address cannot steal the confirmed stream ------------------------
 # the attacker even holds the MN's key (= replays captured packets); a second one
 # sends garbage; meanwhile CN <-> MN continue
 ERR0="$(rtp_errors "$CALL")"
+G_AUTH0="$(guard_stat auth_dropped)"
 MNS="--ssrc 0x5e4e4d4f --seq 1000 --ts 80000"
 vbg "$INTRA" cn2 run --local "$CN:40000" --remote-sdp "$D/cn-answer.sdp" --count 100 --expect 100 \
     --go "$D/go2" --duration 20 --linger 800 --ready "$D/go2.r1"
@@ -235,9 +293,13 @@ expect cn2 duplicates 0
 expect att-valid received 0
 expect att-bad received 0
 ERR1="$(rtp_errors "$CALL")"
-[ $((ERR1 - ERR0)) -ge 80 ] || h_fail "rtpengine counted $((ERR1 - ERR0)) errors for 80 packets from the wrong address"
+g_auth="$(gdelta auth_dropped "$G_AUTH0")"
+# the 40 with a wrong key fail at the guard; the 40 valid ones pass it (new SSRC)
+# and rtpengine's strict-source drops them
+[ "$g_auth" = 40 ] || h_fail "the guard dropped $g_auth of 40 packets with a wrong key"
+[ $((ERR1 - ERR0)) -ge 40 ] || h_fail "rtpengine counted $((ERR1 - ERR0)) errors for 40 valid packets from the wrong address"
 grep -q 'Drop due to strict-source' "$D/rtpengine.log" || h_fail "no strict-source drop logged"
-h_pass "(f) 80 packets from $ATT (half with the MN's valid key): none reached the CN, none redirected CN->MN media (MN got 100/100, $ATT got 0)"
+h_pass "(f) 80 packets from $ATT (half with the MN's valid key): none reached the CN (guard: 40 bad tags, rtpengine strict-source: the 40 valid), none redirected CN->MN media (MN got 100/100, $ATT got 0)"
 
 # ---- (f2) the MN moves: dropped until re-anchored, then both ways again -----------------
 vbg "$INTRA" cn3 run --local "$CN:40000" --remote-sdp "$D/cn-answer.sdp" --count 600 --per-stream \
@@ -267,6 +329,8 @@ expect mn-reanswer port "$EXT_PORT"
 k_old="$(grep -o 'AES_CM_128_HMAC_SHA1_80 inline:[^ "]*' "$D/mn-offer.json" | head -1)"
 k_new="$(grep -o 'AES_CM_128_HMAC_SHA1_80 inline:[^ "]*' "$D/mn-reanswer.json" | head -1)"
 [ -n "$k_new" ] && [ "$k_new" = "$k_old" ] || h_fail "rtpengine changed its key on re-anchoring ('$k_old' -> '$k_new')"
+g_kc="$(guard_stat keys_changed)"; g_streams="$(guard_stat streams)"
+[ "$g_kc" = 0 ] && [ "$g_streams" = 1 ] || h_fail "re-anchoring changed the guard's session (keys_changed $g_kc, streams $g_streams): $(guard_stats)"
 vrun "$INET" mn3b run --local "$MN2:50000" --remote-sdp "$D/mn-reanswer.sdp" --tx-crypto "$MNKEY" \
     --rx-crypto-sdp "$D/mn-reanswer.sdp" $MNS --first 350 --count 100 --linger 300
 vwait "$P1" cn3
@@ -284,6 +348,7 @@ expect mn3b sources "[$ALG_EX:$EXT_PORT]"
 gap_cn="$(jget "$D/cn3.json" gap_ms_max)"
 a_last="$(jget "$D/mn3a.json" last_rx_unix_ms)"; b_first="$(jget "$D/mn3b.json" first_rx_unix_ms)"
 gap_mn="$(awk -v a="$a_last" -v b="$b_first" 'BEGIN { printf "%.0f", b - a }')"
+h_pass "(f) the guard kept its SRTP session (same key, same port: replay window intact) through the re-anchoring"
 h_pass "(f) after the move: 25 packets from $MN2 dropped until re-anchoring; then MN->CN resumed (CN gap ${gap_cn} ms) and CN->MN at $MN2 ($mn3b_valid packets, gap ${gap_mn} ms; re-anchored $((T_ANCHOR - T_MOVE)) ms after the move); same ALG ports and key"
 
 # ---- call 2: the MN calls the CN (SDES offer from the Internet) --------------------
@@ -352,11 +417,14 @@ h_pass "MIKEY: rtpengine copies a=key-mgmt into the intranet offer and answers R
 
 # ---- (g) delete; nothing left ----------------------------------------------------
 for c in "$CALL" "$CALL2" "$CALL3" "$CALL4"; do
-    r="$(ngc "d7:command6:delete7:call-id$(bs "$c")e")"
+    r="$(ngg "d7:command6:delete7:call-id$(bs "$c")e")"
     [[ "$r" == *6:result2:ok* ]] || h_fail "delete $c: $r"
 done
 r="$(ngc 'd7:command4:liste')"
 [ "$r" = "d5:callsle6:result2:oke" ] || h_fail "calls left after delete: $r"
 r="$(ngc "d7:command5:query7:call-id$(bs "$CALL")e")"
 [[ "$r" == *error* ]] || h_fail "deleted call still answers query: $r"
-h_pass "(g) delete -> list shows no call; query of a deleted call is an error"
+[ "$(guard_stat calls)" = 0 ] && [ "$(guard_stat streams)" = 0 ] && [ "$(guard_stat sessions)" = 0 ] \
+    || h_fail "the guard still holds state after the deletes: $(guard_stats)"
+[ "$(guard_stat ng_learn_errors)" = 0 ] || h_fail "the guard failed to learn from some ng exchange: $(guard_stats)"
+h_pass "(g) delete -> list shows no call; query of a deleted call is an error; the guard forgot every call ($(guard_stats))"
