@@ -253,7 +253,7 @@ vbg "$INTRA" cn-d2 recv --local "$CN:40000" --duration 10 --idle-exit 1500 --rea
 P1=$VPID
 h_wait_for 10 test -e "$D/go6.r1" || h_fail "receiver cn-d2 not ready"
 vrun "$INET" mn-d2 send --local "$MN:50000" --remote-sdp "$D/mn-offer.sdp" --tx-crypto "$MNKEY" \
-    $MNE --first 200 --count 20 --tamper 5 --replay 10,15 --linger 0
+    $MNE --first 200 --count 20 --tamper 205 --replay 210,215 --linger 0
 vwait "$P1" cn-d2
 alg_guard_rule -I 30000 30199 || h_fail "re-inserting the guard's NFQUEUE rule"
 expect cn-d2 unique 20
