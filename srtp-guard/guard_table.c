@@ -321,8 +321,8 @@ static int get_id(const be_node_t *nd, const char *key, const char **s, size_t *
 
 static unsigned rtcp_of(const ssdp_media_t *m)
 {
-	if(m->rtcp_mux)
-		return 0;
+	if(m->rtcp_mux || (m->rtcp_port && m->rtcp_port == m->port))
+		return 0; /* RTCP on the RTP port */
 	if(m->rtcp_port)
 		return m->rtcp_port;
 	return m->port && m->port < 65535 ? m->port + 1 : 0;
