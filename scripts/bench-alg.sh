@@ -12,18 +12,27 @@
 #       plain   RTP -> RTP    (both legs RTP/AVP)
 #       srtp    RTP -> SRTP   (CN -> MN: encrypt + authenticate)
 #       decrypt SRTP -> RTP   (MN -> CN: authenticate + decrypt)
-#     rtpengine's CPU time comes from /proc/PID/stat (utime + stime, its idle
-#     rate measured first and subtracted); the relay rate is packets relayed
-#     per rtpengine CPU-second (what one core could relay), median over the
-#     rounds. ratio = srtp / plain (target >= 0.7). Delivered packets and
-#     loss at the offered load are reported too.
-#  2. 100 concurrent G.711 calls (RTP/AVP inside, SRTP outside), 50 pps per
-#     direction each, for S seconds (default 20): loss and jitter (RFC 3550,
+#       decrypt_guard  the same with senemo-srtp-guard's NFQUEUE rule in
+#                      place (every packet also checked by the guard's libsrtp:
+#                      replay protection, srtp-guard/README.md)
+#     The guard runs all along (ng goes through it, tests/lib/alg_home.sh);
+#     its rule is in place only for decrypt_guard and the calls of part 2.
+#     It never sees RTP -> SRTP packets (they enter at the internal address).
+#     CPU time comes from /proc/PID/stat of rtpengine plus the guard (utime +
+#     stime, their idle rate measured first and subtracted); the relay rate
+#     is packets relayed per CPU-second (what one core could relay), median
+#     over the rounds. ratio = srtp / plain (target >= 0.7); decrypt_ratio
+#     and decrypt_guard_ratio likewise, guard_ratio = decrypt_guard /
+#     decrypt (the guard's cost on the inbound SRTP path). Delivered packets
+#     and loss at the offered load are reported too.
+#  2. 100 concurrent G.711 calls (RTP/AVP inside, SRTP outside, the guard's
+#     rule in place), 50 pps per direction each, for S seconds (default 20):
+#     loss and jitter (RFC 3550,
 #     p99 over every packet's estimate, the worse direction). Target: no loss.
 #
 # Writes build/bench/alg.json (keys of DESIGN.md: srtp_pps, plain_pps, ratio,
 # calls, loss_pct, jitter_ms_p99, plus CPU figures) and prints a table.
-# About 2 minutes with the defaults; --quick: ~40 s.
+# About 2.5 minutes with the defaults; --quick: ~45 s.
 source "$(dirname "$0")/../tests/lib/harness.sh"
 source "$(dirname "$0")/../tests/lib/netns.sh"
 export LC_ALL=C
@@ -56,7 +65,7 @@ SRTP="$H_BUILD/tools/senemo-srtp"
 source "$H_ROOT/cfg/rtpengine/alg-ng.sh"
 D="$H_DIR"
 
-# ---- topology, rtpengine (tests/lib/alg_home.sh) -------------------------------------
+# ---- topology, rtpengine, the replay guard (tests/lib/alg_home.sh) --------------------
 alg_topology
 ALG="$HOME_NS"
 ALG_RTP_LOG_LEVEL=5 alg_rtpengine 30000 39999 --timeout=3600
@@ -65,8 +74,22 @@ ALG_RTP_LOG_LEVEL=5 alg_rtpengine 30000 39999 --timeout=3600
 h_wait_for 5 test -s "$D/rtpengine.pid" || h_fail "no rtpengine pid file"
 RPID="$(cat "$D/rtpengine.pid")"
 [ "$(cat "/proc/$RPID/comm" 2>/dev/null)" = rtpengine ] || h_fail "pid $RPID is not rtpengine"
+# the guard: every ng command goes through it; its NFQUEUE rule only while measured
+alg_guard 30000 39999
+alg_guard_rule -D 30000 39999 || h_fail "removing the guard's rule"
+GUARD_RULE=0
+GPID="$(cat "$D/guard.pid")"
+[ "$(cat "/proc/$GPID/comm" 2>/dev/null)" = senemo-srtp-gua ] || h_fail "pid $GPID is not senemo-srtp-guard"
+guard_rule() {   # on|off
+    if [ "$1" = on ] && [ "$GUARD_RULE" = 0 ]; then
+        alg_guard_rule -I 30000 39999 || h_fail "inserting the guard's rule"; GUARD_RULE=1
+    elif [ "$1" = off ] && [ "$GUARD_RULE" = 1 ]; then
+        alg_guard_rule -D 30000 39999 || h_fail "removing the guard's rule"; GUARD_RULE=0
+    fi
+}
 TCK="$(getconf CLK_TCK)"
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$RPID/stat"; }
+# rtpengine + the guard (the guard idles in poll() while its rule is out)
+cpu_ticks() { awk '{ s += $14 + $15 } END { print s }' "/proc/$RPID/stat" "/proc/$GPID/stat"; }
 
 sdp_port() { sed -n 's/^m=audio \([0-9]*\) .*/\1/p' "$1" | head -1 | tr -d '\r'; }
 sdp_key80() { sed -n 's/^a=crypto:[0-9]* AES_CM_128_HMAC_SHA1_80 \(inline:[^ |]*\).*/AES_CM_128_HMAC_SHA1_80:\1/p' "$1" | head -1 | tr -d '\r'; }
@@ -83,7 +106,7 @@ setup_call() {
         extra="9:direction$(alg_blist internal external)"
     fi
     alg_bsdp "$D/o-$id.sdp"
-    r="$(ngc "d7:command5:offer7:call-id$(alg_bs "$id")8:from-tag$(alg_bs cn)3:sdp${ALG_SDP_B}${extra}${ALG_NG_COMMON}e")" || return 1
+    r="$(ngg "d7:command5:offer7:call-id$(alg_bs "$id")8:from-tag$(alg_bs cn)3:sdp${ALG_SDP_B}${extra}${ALG_NG_COMMON}e")" || return 1
     alg_ng_sdp "$r" > "$D/mo-$id.sdp" || { echo "offer $id: $r" >&2; return 1; }
     if [ "$kind" = srtp ]; then
         mnkey="$("$SRTP" keygen)" || return 1
@@ -94,7 +117,7 @@ setup_call() {
             "$MN" "$MN" "$mp" > "$D/a-$id.sdp"
     fi
     alg_bsdp "$D/a-$id.sdp"
-    r="$(ngc "d7:command6:answer7:call-id$(alg_bs "$id")8:from-tag$(alg_bs cn)6:to-tag$(alg_bs mn)3:sdp${ALG_SDP_B}${ALG_NG_COMMON}e")" || return 1
+    r="$(ngg "d7:command6:answer7:call-id$(alg_bs "$id")8:from-tag$(alg_bs cn)6:to-tag$(alg_bs mn)3:sdp${ALG_SDP_B}${ALG_NG_COMMON}e")" || return 1
     alg_ng_sdp "$r" > "$D/ca-$id.sdp" || { echo "answer $id: $r" >&2; return 1; }
     echo "$(sdp_port "$D/ca-$id.sdp") $(sdp_port "$D/mo-$id.sdp") $(sdp_key80 "$D/mo-$id.sdp") ${mnkey/ inline:/:inline:}"
 }
@@ -126,11 +149,11 @@ make_set srtp s "$STREAMS" 22000
 h_log "$(( 2 * STREAMS )) calls set up in $(( $(date +%s) - T0 )) s"
 
 # ---- 1. relay cost ----------------------------------------------------------------
-# idle rate of rtpengine (timers, housekeeping) with every call set up
+# idle rate of rtpengine and the guard (timers, housekeeping) with every call set up
 c0="$(cpu_ticks)"; t0="$(date +%s%N)"; sleep 3
 IDLE_TPS="$(awk -v a="$c0" -v b="$(cpu_ticks)" -v t0="$t0" -v t1="$(date +%s%N)" \
     'BEGIN { printf "%.4f", (b - a) / ((t1 - t0) / 1e9) }')"
-h_log "rtpengine idle: $IDLE_TPS ticks/s"
+h_log "rtpengine + guard idle: $IDLE_TPS ticks/s"
 
 # relay_round MODE ROUND: one direction of one set for SECS seconds
 # prints "relayed seconds cpu_s offered"
@@ -139,8 +162,9 @@ relay_round() {
     case "$mode" in
         plain)   set=p; txns="$INTRA"; rxns="$INET"; txf="$D/cn-p.streams"; rxf="$D/mn-p.streams" ;;
         srtp)    set=s; txns="$INTRA"; rxns="$INET"; txf="$D/cn-s.streams"; rxf="$D/mn-s.streams" ;;
-        decrypt) set=s; txns="$INET"; rxns="$INTRA"; txf="$D/mn-s.streams"; rxf="$D/cn-s.streams" ;;
+        decrypt|decrypt_guard) set=s; txns="$INET"; rxns="$INTRA"; txf="$D/mn-s.streams"; rxf="$D/cn-s.streams" ;;
     esac
+    if [ "$mode" = decrypt_guard ]; then guard_rule on; else guard_rule off; fi
     local base="$D/r$k-$mode"
     rm -f "$base.go" "$base.ready"
     ip netns exec "$rxns" "$SRTP" recv --streams-file "$rxf" --duration $((SECS + 8)) \
@@ -160,9 +184,11 @@ relay_round() {
 }
 
 declare -A RATE LOSS DELIV CPU_US
-for mode in plain srtp decrypt; do RATE[$mode]=""; LOSS[$mode]=0; DELIV[$mode]=""; CPU_US[$mode]=""; done
+MODES="plain srtp decrypt decrypt_guard"
+for mode in $MODES; do RATE[$mode]=""; LOSS[$mode]=0; DELIV[$mode]=""; CPU_US[$mode]=""; done
+G_ACC0="$(guard_stat accepted)"; G_DROP0=$(( $(guard_stat replay_dropped) + $(guard_stat auth_dropped) + $(guard_stat other_dropped) ))
 for ((k = 1; k <= ROUNDS; k++)); do
-    for mode in plain srtp decrypt; do
+    for mode in $MODES; do
         relay_round "$mode" "$k" > "$D/round.txt"   # not in $(...): h_fail must end the script
         read -r relayed secs cpu offered < "$D/round.txt"
         rate="$(awk -v r="$relayed" -v c="$cpu" 'BEGIN { printf "%.0f", r / c }')"
@@ -170,7 +196,7 @@ for ((k = 1; k <= ROUNDS; k++)); do
         DELIV[$mode]+="$(awk -v r="$relayed" -v s="$(jget "$D/r$k-$mode-tx.json" elapsed_s)" 'BEGIN { printf "%.0f", r / s }') "
         CPU_US[$mode]+="$(awk -v r="$relayed" -v c="$cpu" 'BEGIN { printf "%.2f", c * 1e6 / r }') "
         LOSS[$mode]=$(( ${LOSS[$mode]} + offered - relayed ))
-        h_log "round $k $mode: $relayed/$offered packets relayed in ${secs}s, rtpengine ${cpu} CPU-s -> $rate packets per CPU-s"
+        h_log "round $k $mode: $relayed/$offered packets relayed in ${secs}s, rtpengine + guard ${cpu} CPU-s -> $rate packets per CPU-s"
     done
 done
 median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -179,8 +205,17 @@ SRTP_PPS="$(median <<< "${RATE[srtp]}")"
 DEC_PPS="$(median <<< "${RATE[decrypt]}")"
 RATIO="$(awk -v s="$SRTP_PPS" -v p="$PLAIN_PPS" 'BEGIN { printf "%.3f", s / p }')"
 DEC_RATIO="$(awk -v s="$DEC_PPS" -v p="$PLAIN_PPS" 'BEGIN { printf "%.3f", s / p }')"
+GDEC_PPS="$(median <<< "${RATE[decrypt_guard]}")"
+GDEC_RATIO="$(awk -v s="$GDEC_PPS" -v p="$PLAIN_PPS" 'BEGIN { printf "%.3f", s / p }')"
+GUARD_RATIO="$(awk -v s="$GDEC_PPS" -v p="$DEC_PPS" 'BEGIN { printf "%.3f", s / p }')"
+# the guard checked every packet of the decrypt_guard rounds and dropped none
+G_ACC=$(( $(guard_stat accepted) - G_ACC0 ))
+G_DROP=$(( $(guard_stat replay_dropped) + $(guard_stat auth_dropped) + $(guard_stat other_dropped) - G_DROP0 ))
+[ "$G_DROP" = 0 ] || h_fail "the guard dropped $G_DROP packets of genuine streams: $(guard_stats)"
+[ "$G_ACC" -gt 0 ] || h_fail "no packet went through the guard in the decrypt_guard rounds: $(guard_stats)"
 
-# ---- 2. concurrent calls -------------------------------------------------------------
+# ---- 2. concurrent calls (through the guard) ---------------------------------------------
+guard_rule on
 T0=$(date +%s)
 make_set srtp c "$CALLS" 24000
 h_log "$CALLS concurrent calls set up in $(( $(date +%s) - T0 )) s; 50 pps each way for ${CALL_SECS}s"
@@ -227,20 +262,28 @@ cat > "$OUT" <<EOF
   "jitter_ms_p99": $JIT99,
   "decrypt_pps": $DEC_PPS,
   "decrypt_ratio": $DEC_RATIO,
-  "rate_unit": "packets relayed per rtpengine CPU-second (utime+stime from /proc, idle subtracted), median of rounds",
+  "decrypt_guard_pps": $GDEC_PPS,
+  "decrypt_guard_ratio": $GDEC_RATIO,
+  "guard_ratio": $GUARD_RATIO,
+  "guard_checked_packets": $G_ACC,
+  "guard_dropped_genuine": $G_DROP,
+  "guard_streams": $(guard_stat streams),
+  "rate_unit": "packets relayed per CPU-second of rtpengine + senemo-srtp-guard (utime+stime from /proc, idle subtracted), median of rounds",
   "srtp_cpu_us_per_pkt": [$(nums "${CPU_US[srtp]}")],
   "plain_cpu_us_per_pkt": [$(nums "${CPU_US[plain]}")],
   "decrypt_cpu_us_per_pkt": [$(nums "${CPU_US[decrypt]}")],
+  "decrypt_guard_cpu_us_per_pkt": [$(nums "${CPU_US[decrypt_guard]}")],
   "srtp_pps_rounds": [$(nums "${RATE[srtp]}")],
   "plain_pps_rounds": [$(nums "${RATE[plain]}")],
   "decrypt_pps_rounds": [$(nums "${RATE[decrypt]}")],
+  "decrypt_guard_pps_rounds": [$(nums "${RATE[decrypt_guard]}")],
   "relay_streams": $STREAMS,
   "relay_offered_pps": $((STREAMS * 50)),
-  "relay_delivered_pps": { "plain": [$(nums "${DELIV[plain]}")], "srtp": [$(nums "${DELIV[srtp]}")], "decrypt": [$(nums "${DELIV[decrypt]}")] },
-  "relay_lost_packets": { "plain": ${LOSS[plain]}, "srtp": ${LOSS[srtp]}, "decrypt": ${LOSS[decrypt]} },
+  "relay_delivered_pps": { "plain": [$(nums "${DELIV[plain]}")], "srtp": [$(nums "${DELIV[srtp]}")], "decrypt": [$(nums "${DELIV[decrypt]}")], "decrypt_guard": [$(nums "${DELIV[decrypt_guard]}")] },
+  "relay_lost_packets": { "plain": ${LOSS[plain]}, "srtp": ${LOSS[srtp]}, "decrypt": ${LOSS[decrypt]}, "decrypt_guard": ${LOSS[decrypt_guard]} },
   "relay_round_s": $SECS,
   "rounds": $ROUNDS,
-  "rtpengine_idle_ticks_per_s": $IDLE_TPS,
+  "rtpengine_guard_idle_ticks_per_s": $IDLE_TPS,
   "call_seconds": $CALL_SECS,
   "call_packets_expected": $C_EXPECTED,
   "call_packets_lost": $C_LOST,
@@ -258,15 +301,18 @@ EOF
 printf '\nSRTP ALG benchmark (rtpengine %s, userspace; %d streams x 50 pps, %d round(s) x %d s)\n' \
     "$(rtpengine --version 2>&1 | sed -n 's/^Version: //p')" "$STREAMS" "$ROUNDS" "$SECS"
 printf '%-22s %18s %14s %18s %12s\n' "relay" "packets/CPU-s" "us/packet" "relayed pps" "lost"
-for mode in plain srtp decrypt; do
-    case "$mode" in plain) l="plain RTP -> RTP";; srtp) l="RTP -> SRTP";; decrypt) l="SRTP -> RTP";; esac
+for mode in $MODES; do
+    case "$mode" in plain) l="plain RTP -> RTP";; srtp) l="RTP -> SRTP";; decrypt) l="SRTP -> RTP";; decrypt_guard) l="SRTP -> RTP + guard";; esac
     printf '%-22s %18s %14s %18s %12s\n' "$l" "$(median <<< "${RATE[$mode]}")" "$(median <<< "${CPU_US[$mode]}")" \
         "$(median <<< "${DELIV[$mode]}")" "${LOSS[$mode]}"
 done
-printf 'ratio RTP->SRTP / plain: %s (target >= 0.7)   SRTP->RTP / plain: %s\n' "$RATIO" "$DEC_RATIO"
+printf 'ratio RTP->SRTP / plain: %s (target >= 0.7)   SRTP->RTP / plain: %s   SRTP->RTP with the guard / plain: %s\n' \
+    "$RATIO" "$DEC_RATIO" "$GDEC_RATIO"
+printf 'the replay guard: SRTP->RTP with / without it: %s (it checked %s packets, dropped 0 genuine ones; RTP->SRTP never passes it)\n' \
+    "$GUARD_RATIO" "$G_ACC"
 printf '%d concurrent G.711 calls, %d s, 50 pps each way: %d/%d packets lost (%s %%, target 0), bad %d,\n' \
     "$CALLS" "$CALL_SECS" "$C_LOST" "$C_EXPECTED" "$LOSS_PCT" "$C_BAD"
-printf '  jitter p99 %s ms (MN->CN %s, CN->MN %s), max %s ms, largest gap %s ms, rtpengine CPU %s %%\n' \
+printf '  jitter p99 %s ms (MN->CN %s, CN->MN %s), max %s ms, largest gap %s ms, rtpengine + guard CPU %s %%\n' \
     "$JIT99" "$C_cn_jitter_ms_p99" "$C_mn_jitter_ms_p99" "$JITMAX" "$GAPMAX" "$CALL_CPU_PCT"
 printf '  (the load generators themselves sent up to %s ms late: that lateness is part of the jitter)\n' "$LATEMAX"
 printf 'written: %s\n' "$OUT"

@@ -35,7 +35,7 @@ demo_links() {
 }
 
 # ---- daemons ------------------------------------------------------------------------
-NG_PORT=2223
+NG_PORT=2223 GUARD_NG_PORT=2224 GUARD_QUEUE=100
 demo_daemons() {
     local v
     # (freeDiameter + app_hotp: started by demo.sh before provisioning)
@@ -47,10 +47,22 @@ demo_daemons() {
         --delete-delay=0 --pidfile="$H_DIR/rtpengine.pid"
     h_wait_for 15 ip netns exec "$NS_HOME" "$H_BUILD/tools/senemo-ng" 127.0.0.1 "$NG_PORT" 'd7:command4:pinge' \
         || h_fail "rtpengine does not answer ng ping"
+    # senemo-srtp-guard in front of it (SRTP replay protection, srtp-guard/README.md):
+    # Proxy 2's ng goes through the guard; UDP to the ALG's external ports is
+    # queued to it (mangle INPUT: filter rules still apply after its verdict;
+    # no --queue-bypass: fail closed, a dead guard shows in the report)
+    H_NS="$NS_HOME" h_start srtp-guard "$H_BUILD/tools/senemo-srtp-guard" \
+        --ng-listen "127.0.0.1:$GUARD_NG_PORT" --ng-upstream "127.0.0.1:$NG_PORT" --queue "$GUARD_QUEUE" \
+        --control "$H_DIR/guard.sock" --pidfile "$H_DIR/guard.pid"
+    h_wait_for 10 test -s "$H_DIR/guard.pid" || h_fail "senemo-srtp-guard did not start"
+    ip netns exec "$NS_HOME" iptables -w -t mangle -I INPUT -d "$ALG_EXT_IP" -p udp \
+        --dport "$ALG_PORT_MIN:$ALG_PORT_MAX" -j NFQUEUE --queue-num "$GUARD_QUEUE" || h_fail "NFQUEUE rule for the guard"
+    h_wait_for 10 ip netns exec "$NS_HOME" "$H_BUILD/tools/senemo-ng" 127.0.0.1 "$GUARD_NG_PORT" 'd7:command4:pinge' \
+        || h_fail "no ng ping through senemo-srtp-guard"
 
     # Proxy 2: registrar, NVG home role, urilist, rtpengine control
     local p2args=(-A "LISTEN=udp:$P2_IP:$P2_PORT" -A "DOMAIN=\"$DEMO_DOMAIN\""
-        -A "RTPENGINE_SOCK=\"udp:127.0.0.1:$NG_PORT\"")
+        -A "RTPENGINE_SOCK=\"udp:127.0.0.1:$GUARD_NG_PORT\"")
     # Proxy 2 tells Internet-side calls from intranet ones by the hop they come from
     cfg_has_define "$H_ROOT/cfg/kamailio/proxy2.cfg" INTERNET_PEERS \
         && p2args+=(-A "INTERNET_PEERS=\"$P1_IP:$P1_PORT,$P1_IP\"")

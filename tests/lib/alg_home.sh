@@ -78,7 +78,8 @@ alg_rtpengine() {
 }
 
 alg_guard_rule() {
-    ip netns exec "$HOME_NS" iptables -w "$1" INPUT -d "$ALG_EX" -p udp --dport "$2:$3" \
+    # mangle INPUT: runs before filter INPUT, whose rules still see what the guard accepts
+    ip netns exec "$HOME_NS" iptables -w -t mangle "$1" INPUT -d "$ALG_EX" -p udp --dport "$2:$3" \
         -j NFQUEUE --queue-num "$GUARD_QUEUE" ${ALG_GUARD_BYPASS:+--queue-bypass}
 }
 
