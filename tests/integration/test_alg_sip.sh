@@ -440,3 +440,15 @@ h_pass "I: Proxy 2's own overload (forced 30 %) advertised to an oc-capable clie
 
 no_sessions || h_fail "sessions left at the end: $(ng_list)"
 h_pass "no rtpengine session left"
+
+# the replay guard in front of rtpengine (tests/lib/alg_home.sh) learned every
+# call's Internet leg from Proxy 2's ng traffic: A, B, J, H one guarded stream
+# each, G (outside <-> outside) two; genuine media never dropped; nothing kept
+for c in a b j h; do
+    grep -q "guard call alg-call-$c tag .*(new)" "$D/srtp-guard.log" || h_fail "the guard did not guard call $c: $(guard_stats)"
+done
+[ "$(grep -c 'guard call alg-call-g tag .*(new)' "$D/srtp-guard.log")" = 2 ] || h_fail "the guard did not guard both legs of G"
+for k in ng_learn_errors ng_parse_errors replay_dropped auth_dropped calls streams; do
+    [ "$(guard_stat $k)" = 0 ] || h_fail "guard counter $k is not 0: $(guard_stats)"
+done
+h_pass "senemo-srtp-guard relayed Proxy 2's ng ($(guard_stat ng_relayed) commands), guarded the Internet legs of A, B, G (both), J, H, dropped no genuine packet ($(guard_stat accepted) checked), forgot every call"
