@@ -10,7 +10,8 @@
  *  - gt_learn: the result is one of GT_IGNORED/LEARNED/ERROR, an error has a
  *    text and changes no statistic; guard/unguard calls from the table
  *    balance (every installed port is removed exactly once by gt_free) and
- *    the table's stream count equals the ports it has installed;
+ *    the table's stream count equals the ports it has installed, and
+ *    gt_reset() removes every one;
  *  - gt_split_cookie on the raw input: a cookie is 1..64 visible bytes.
  *   fuzz_ng_guard fuzz/corpus/ng_guard
  */
@@ -86,7 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[GT_ERRLEN > BE_ERRLEN ? GT_ERRLEN : BE_ERRLEN];
 	gt_ops_t ops = {NULL, f_guard, f_unguard, NULL};
 	gt_config_t cfg = {"external", 4};
-	gt_table_t *t;
+	static gt_table_t *t;
 	size_t pos = 0, cl, off, consumed;
 	int r, r2;
 
@@ -114,8 +115,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(data[i] > 0x20 && data[i] < 0x7f);
 	}
 
-	/* exchanges through one table */
-	t = gt_new(&cfg, &ops);
+	/* exchanges through one table (made once: gt_reset() after each input) */
+	if(!t)
+		t = gt_new(&cfg, &ops);
 	CHECK(t != NULL);
 	while(pos < size) {
 		const char *req = s + pos, *rep, *end;
@@ -145,7 +147,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK((long)b.streams == n_installed);
 		pos = (size_t)(end - s) + 2;
 	}
-	gt_free(t);
+	gt_reset(t);
 	CHECK(n_installed == 0);
 	return 0;
 }

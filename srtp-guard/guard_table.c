@@ -194,18 +194,25 @@ static void call_free(gt_table_t *t, gt_call_t *c, const char *why)
 	free(c);
 }
 
-void gt_free(gt_table_t *t)
+void gt_reset(gt_table_t *t)
 {
 	unsigned b;
-	if(!t)
-		return;
 	for(b = 0; b < BUCKETS; b++) {
 		gt_call_t *c = t->buckets[b], *n;
 		for(; c; c = n) {
 			n = c->next;
 			call_free(t, c, "shutdown");
 		}
+		t->buckets[b] = NULL;
 	}
+	memset(&t->st, 0, sizeof(t->st));
+}
+
+void gt_free(gt_table_t *t)
+{
+	if(!t)
+		return;
+	gt_reset(t);
 	free(t->owner);
 	free(t);
 }

@@ -54,6 +54,7 @@ typedef struct {
 
 gt_table_t *gt_new(const gt_config_t *cfg, const gt_ops_t *ops);
 void gt_free(gt_table_t *t); /* unguards everything */
+void gt_reset(gt_table_t *t); /* forgets every call (unguards), zeroes the statistics */
 
 enum {
 	GT_IGNORED = 0,  /* a command the guard does not learn from (ping, query, ...) */

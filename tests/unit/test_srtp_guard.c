@@ -371,7 +371,17 @@ static void test_mn_to_mn(void **state)
 	assert_int_equal(R.n, 2);
 	expect_ev(0, "guard 30030 30031 AES_CM_128_HMAC_SHA1_80 SlVga3aB"); /* b sends to 30030 with its key */
 	expect_ev(1, "guard 30032 30033 AES_CM_128_HMAC_SHA1_80 JTA7RlFc"); /* a sends to 30032 */
+	{ /* gt_reset forgets both legs */
+		gt_stats_t st;
+		gt_reset(t);
+		assert_int_equal(R.n, 4);
+		gt_get_stats(t, &st);
+		assert_int_equal(st.calls, 0);
+		assert_int_equal(st.streams, 0);
+		assert_false(gt_port_owner(t, 30030, NULL, NULL));
+	}
 	gt_free(t);
+	assert_int_equal(R.n, 4);
 }
 
 static void test_port_taken_and_limits(void **state)
