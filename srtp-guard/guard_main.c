@@ -404,7 +404,7 @@ static void guard_nfq_open(void)
 }
 
 /* the verdict for one queued IP packet */
-static int packet_verdict(const uint8_t *p, size_t len)
+static int packet_verdict(uint8_t *p, size_t len)
 {
 	size_t hl;
 	unsigned sport, dport;
@@ -462,7 +462,7 @@ static int packet_verdict(const uint8_t *p, size_t len)
 	}
 }
 
-static void on_nl_packet(const struct nlmsghdr *nlh)
+static void on_nl_packet(struct nlmsghdr *nlh)
 {
 	struct nlattr *attr[NFQA_MAX + 1] = {0};
 	const struct nfgenmsg *nfg = mnl_nlmsg_get_payload(nlh);
@@ -474,7 +474,7 @@ static void on_nl_packet(const struct nlmsghdr *nlh)
 		return;
 	ph = mnl_attr_get_payload(attr[NFQA_PACKET_HDR]);
 	id = ntohl(ph->packet_id);
-	if(attr[NFQA_PAYLOAD])
+	if(attr[NFQA_PAYLOAD]) /* our copy of the packet: checked in place (4-byte aligned, as is its UDP payload) */
 		v = packet_verdict(mnl_attr_get_payload(attr[NFQA_PAYLOAD]), mnl_attr_get_payload_len(attr[NFQA_PAYLOAD]));
 	else
 		cnt.not_udp++;
@@ -483,10 +483,10 @@ static void on_nl_packet(const struct nlmsghdr *nlh)
 
 static void on_nl(void)
 {
-	static char buf[NLBUF];
+	static char buf[NLBUF] __attribute__((aligned(8)));
 	for(;;) {
 		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		const struct nlmsghdr *nlh;
+		struct nlmsghdr *nlh;
 		int len;
 		if(n < 0) {
 			if(errno == EAGAIN || errno == EWOULDBLOCK)
@@ -498,7 +498,7 @@ static void on_nl(void)
 			die("receiving from netlink: %s", strerror(errno));
 		}
 		len = (int)n;
-		for(nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+		for(nlh = (struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
 			if(nlh->nlmsg_type == NLMSG_ERROR) {
 				const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 				if(e->error)

@@ -1,8 +1,16 @@
 /*
  * guard_srtp - inbound libsrtp sessions per guarded port. See guard_srtp.h.
  *
- * srtp_unprotect() / srtp_unprotect_rtcp() work in place, so each packet is
- * checked on a copy and the kernel forwards the original bytes untouched.
+ * srtp_unprotect() / srtp_unprotect_rtcp() work in place: each packet is
+ * checked in the guard's own copy (the netlink message the kernel queued
+ * it in; the verdict carries no payload, so the kernel forwards its
+ * original bytes untouched). SRTP is checked with an authentication-only
+ * inbound policy (sec_serv_auth): the tag is computed over the packet as
+ * sent (RFC 3711 §3.3: encrypt, then authenticate), the same session
+ * authentication key is derived from the master key, and libsrtp skips the
+ * decryption the guard has no use for. SRTCP keeps the full service
+ * (libsrtp refuses an encrypted SRTCP packet, E flag set, under an
+ * authentication-only policy).
  * libsrtp 2.5 checks the replay database before the authentication tag but
  * adds the index only after the tag verified (srtp/srtp.c,
  * srtp_unprotect_mki(): "the message authentication function passed, so add
@@ -32,7 +40,6 @@ struct gs {
 	unsigned window;
 	unsigned n_sessions;
 	struct slot *slots; /* [PORTS] */
-	uint32_t buf[(65536 + 64) / 4]; /* the copy libsrtp works on (32-bit aligned) */
 };
 
 gs_t *gs_new(unsigned window, char *err, size_t errlen)
@@ -123,6 +130,7 @@ int gs_guard(gs_t *g, unsigned rtp_port, unsigned rtcp_port, const ssdp_crypto_t
 			srtp_crypto_policy_set_aes_cm_256_hmac_sha1_32(&p.rtp);
 		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&p.rtcp);
 	}
+	p.rtp.sec_serv = sec_serv_auth; /* check, do not decrypt (above) */
 	memcpy(key, c->key, c->key_len);
 	p.key = key;
 	p.ssrc.type = ssrc_any_inbound;
@@ -152,7 +160,7 @@ int gs_guard(gs_t *g, unsigned rtp_port, unsigned rtcp_port, const ssdp_crypto_t
 	return 0;
 }
 
-int gs_check(gs_t *g, unsigned dport, const uint8_t *payload, size_t len, int *rtcp)
+int gs_check(gs_t *g, unsigned dport, uint8_t *payload, size_t len, int *rtcp)
 {
 	struct slot *sl;
 	srtp_err_status_t st;
@@ -167,11 +175,10 @@ int gs_check(gs_t *g, unsigned dport, const uint8_t *payload, size_t len, int *r
 	 * the RTP port (RFC 5761 §4) */
 	is_rtcp = sl->rtcp || (payload[1] >= 192 && payload[1] <= 223);
 	*rtcp = is_rtcp;
-	memcpy(g->buf, payload, len);
 	if(is_rtcp)
-		st = srtp_unprotect_rtcp(sl->s->ctx, g->buf, &n);
+		st = srtp_unprotect_rtcp(sl->s->ctx, payload, &n);
 	else
-		st = srtp_unprotect(sl->s->ctx, g->buf, &n);
+		st = srtp_unprotect(sl->s->ctx, payload, &n);
 	switch(st) {
 	case srtp_err_status_ok:
 		return GS_ACCEPT;

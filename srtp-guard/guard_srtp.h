@@ -27,9 +27,10 @@ void gs_free(gs_t *g);
 int gs_guard(gs_t *g, unsigned rtp_port, unsigned rtcp_port, const ssdp_crypto_t *key,
 		char *err, size_t errlen);
 void gs_unguard(gs_t *g, unsigned rtp_port, unsigned rtcp_port);
-/* the verdict for a UDP payload to dport; *rtcp is set to 1 when it was
+/* the verdict for a UDP payload to dport (32-bit aligned; checked in place,
+ * so its bytes are changed: pass a copy); *rtcp is set to 1 when it was
  * checked as SRTCP */
-int gs_check(gs_t *g, unsigned dport, const uint8_t *payload, size_t len, int *rtcp);
+int gs_check(gs_t *g, unsigned dport, uint8_t *payload, size_t len, int *rtcp);
 unsigned gs_sessions(const gs_t *g);
 
 #endif
