@@ -64,8 +64,8 @@ static struct {
 	const char *ng_listen, *ng_upstream, *control, *pidfile, *external_if;
 	int queue;
 	unsigned window, max_calls;
-	int unknown_drop, verbose;
-} opt = {"127.0.0.1:2224", "127.0.0.1:2223", DEFAULT_CONTROL, NULL, "external", 0, 128, 100000, 0, 0};
+	int unknown_drop, verbose, libsrtp_hmac;
+} opt = {"127.0.0.1:2224", "127.0.0.1:2223", DEFAULT_CONTROL, NULL, "external", 0, 128, 100000, 0, 0, 0};
 
 static struct {
 	uint64_t accepted, replay_dropped, auth_dropped, other_dropped, unguarded, unguarded_dropped,
@@ -135,13 +135,13 @@ static int stats_json(char *out, size_t max)
 			",\"ports_taken\":%" PRIu64 ",\"ng_relayed\":%" PRIu64 ",\"ng_replies\":%" PRIu64
 			",\"ng_parse_errors\":%" PRIu64 ",\"ng_learn_errors\":%" PRIu64 ",\"ng_retransmits\":%" PRIu64
 			",\"ng_timeouts\":%" PRIu64 ",\"ng_orphan_replies\":%" PRIu64 ",\"nl_overruns\":%" PRIu64
-			",\"unknown\":\"%s\",\"window\":%u,\"queue\":%d}\n",
+			",\"unknown\":\"%s\",\"window\":%u,\"queue\":%d,\"hmac\":\"%s\"}\n",
 			cnt.accepted, cnt.replay_dropped, cnt.auth_dropped, cnt.other_dropped, cnt.unguarded,
 			cnt.unguarded_dropped, cnt.not_udp, cnt.rtcp_accepted, ts.streams, gs_sessions(guard), ts.calls,
 			ts.calls_refused, ts.keys_changed, ts.ports_taken, cnt.ng_relayed, cnt.ng_replies,
 			cnt.ng_parse_errors, cnt.ng_learn_errors, cnt.ng_retransmits, cnt.ng_timeouts,
 			cnt.ng_orphan_replies, cnt.nl_overruns, opt.unknown_drop ? "drop" : "accept", opt.window,
-			opt.queue);
+			opt.queue, gs_fast_hmac() ? "openssl" : "libsrtp");
 }
 
 /* ---- table <-> libsrtp ---------------------------------------------------- */
@@ -579,7 +579,7 @@ static void usage(int rc)
 	fprintf(rc ? stderr : stdout,
 			"usage: %s [--ng-listen ADDR:PORT] [--ng-upstream ADDR:PORT] [--queue N]\n"
 			"          [--window N] [--unknown accept|drop] [--external-if NAME] [--max-calls N]\n"
-			"          [--control PATH] [--pidfile PATH] [--verbose]\n"
+			"          [--control PATH] [--pidfile PATH] [--verbose] [--libsrtp-hmac]\n"
 			"       %s --stats [PATH]\n"
 			"defaults: --ng-listen 127.0.0.1:2224 --ng-upstream 127.0.0.1:2223 --queue 0 --window 128\n"
 			"          --unknown accept --external-if external --max-calls 100000 --control %s\n",
@@ -595,6 +595,7 @@ int main(int argc, char **argv)
 			{"external-if", required_argument, NULL, 'x'}, {"max-calls", required_argument, NULL, 'm'},
 			{"control", required_argument, NULL, 'c'}, {"pidfile", required_argument, NULL, 'p'},
 			{"verbose", no_argument, NULL, 'v'}, {"stats", optional_argument, NULL, 's'},
+			{"libsrtp-hmac", no_argument, NULL, 'H'},
 			{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	struct sockaddr_storage la, ua;
 	socklen_t lal, ual;
@@ -625,6 +626,7 @@ int main(int argc, char **argv)
 		case 'c': opt.control = optarg; break;
 		case 'p': opt.pidfile = optarg; break;
 		case 'v': opt.verbose = 1; break;
+		case 'H': opt.libsrtp_hmac = 1; break;
 		case 's':
 			stats = 1;
 			stats_path = optarg ? optarg : (optind < argc && argv[optind][0] != '-' ? argv[optind++] : NULL);
@@ -640,7 +642,7 @@ int main(int argc, char **argv)
 
 	parse_addr("--ng-listen", opt.ng_listen, &la, &lal);
 	parse_addr("--ng-upstream", opt.ng_upstream, &ua, &ual);
-	guard = gs_new(opt.window, err, sizeof(err));
+	guard = gs_new(opt.window, opt.libsrtp_hmac, err, sizeof(err));
 	if(!guard)
 		die("%s", err);
 	cfg.external_if = opt.external_if;
@@ -672,9 +674,10 @@ int main(int argc, char **argv)
 		if(!f || fprintf(f, "%d\n", (int)getpid()) < 0 || fclose(f))
 			die("%s: %s", opt.pidfile, strerror(errno));
 	}
-	logf_("ng %s -> rtpengine %s, NFQUEUE %d, replay window %u, unknown ports: %s, external interface '%s'",
+	logf_("ng %s -> rtpengine %s, NFQUEUE %d, replay window %u, unknown ports: %s, external interface '%s', "
+		  "HMAC-SHA1: %s",
 			opt.ng_listen, opt.ng_upstream, opt.queue, opt.window, opt.unknown_drop ? "drop" : "accept",
-			opt.external_if);
+			opt.external_if, gs_fast_hmac() ? "guard_hmac.c (OpenSSL SHA-1)" : "libsrtp's own");
 
 	pfd[0] = (struct pollfd){.fd = mnl_socket_get_fd(nl), .events = POLLIN};
 	pfd[1] = (struct pollfd){.fd = ng_fd, .events = POLLIN};
@@ -711,7 +714,14 @@ int main(int argc, char **argv)
 				}
 			}
 		}
-		pend_expire(time(NULL));
+		{
+			static time_t last;
+			time_t now = time(NULL);
+			if(now != last) { /* (once a second: the table has MAX_PENDING slots) */
+				pend_expire(now);
+				last = now;
+			}
+		}
 	}
 	{
 		char line[1024];

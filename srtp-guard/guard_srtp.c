@@ -19,6 +19,8 @@
  */
 #include "guard_srtp.h"
 
+#include "guard_hmac.h"
+
 #include <srtp2/srtp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +44,14 @@ struct gs {
 	struct slot *slots; /* [PORTS] */
 };
 
-gs_t *gs_new(unsigned window, char *err, size_t errlen)
+static int fast_hmac;
+
+int gs_fast_hmac(void)
+{
+	return fast_hmac;
+}
+
+gs_t *gs_new(unsigned window, int no_fast_hmac, char *err, size_t errlen)
 {
 	static int inited;
 	gs_t *g;
@@ -52,6 +61,7 @@ gs_t *gs_new(unsigned window, char *err, size_t errlen)
 			return NULL;
 		}
 		inited = 1;
+		fast_hmac = !no_fast_hmac && guard_hmac_install() == 0;
 	}
 	g = calloc(1, sizeof(*g));
 	if(!g || !(g->slots = calloc(PORTS, sizeof(*g->slots)))) {

@@ -21,8 +21,11 @@ enum {
 	GS_DROP_OTHER,     /* not SRTP/SRTCP at all (too short, bad header) */
 };
 
-/* window: the SRTP replay window (64..32768 packets; libsrtp's default 128) */
-gs_t *gs_new(unsigned window, char *err, size_t errlen);
+/* window: the SRTP replay window (64..32768 packets; libsrtp's default 128);
+ * unless no_fast_hmac, libsrtp's HMAC-SHA1 is replaced by guard_hmac.c's */
+gs_t *gs_new(unsigned window, int no_fast_hmac, char *err, size_t errlen);
+/* 1 when guard_hmac.c's HMAC-SHA1 is in use */
+int gs_fast_hmac(void);
 void gs_free(gs_t *g);
 int gs_guard(gs_t *g, unsigned rtp_port, unsigned rtcp_port, const ssdp_crypto_t *key,
 		char *err, size_t errlen);
