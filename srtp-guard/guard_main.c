@@ -46,6 +46,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
 
+#include "bencode.h"
 #include "guard_srtp.h"
 #include "guard_table.h"
 
@@ -221,6 +222,7 @@ struct pending {
 	socklen_t client_len;
 	char *req; /* the request without its cookie */
 	size_t req_len;
+	int bad; /* the request itself does not decode: nothing to learn */
 	time_t at;
 };
 
@@ -297,6 +299,16 @@ static int on_ng_request(void)
 		p->client_len = fl;
 		memcpy(p->req, ngbuf + off, (size_t)n - off);
 		p->req_len = (size_t)n - off;
+		{ /* relayed whatever it is; a request that does not decode is said at once */
+			static be_node_t nodes[2048];
+			char err[BE_ERRLEN];
+			if(be_decode(p->req, p->req_len, nodes, 2048, NULL, err) < 0) {
+				cnt.ng_parse_errors++;
+				p->bad = 1;
+				logf_("ng request from %s, cookie %s: bencode: %s (relayed to rtpengine; nothing learned)", who,
+						p->cookie, err);
+			}
+		}
 	}
 	p->at = time(NULL);
 	if(send(up_fd, ngbuf, (size_t)n, 0) < 0) {
@@ -331,6 +343,10 @@ static int on_ng_reply(void)
 	if(sendto(ng_fd, ngbuf, (size_t)n, 0, (struct sockaddr *)&p->client, p->client_len) < 0)
 		logf_("ng: reply to client: %s", strerror(errno));
 	cnt.ng_replies++;
+	if(p->bad) {
+		pend_free(p);
+		return 1;
+	}
 	r = gt_learn(table, p->req, p->req_len, ngbuf + off, (size_t)n - off, err);
 	if(r == GT_ERROR) {
 		cnt.ng_learn_errors++;

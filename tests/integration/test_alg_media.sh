@@ -428,3 +428,15 @@ r="$(ngc "d7:command5:query7:call-id$(bs "$CALL")e")"
     || h_fail "the guard still holds state after the deletes: $(guard_stats)"
 [ "$(guard_stat ng_learn_errors)" = 0 ] || h_fail "the guard failed to learn from some ng exchange: $(guard_stats)"
 h_pass "(g) delete -> list shows no call; query of a deleted call is an error; the guard forgot every call ($(guard_stats))"
+
+# ---- malformed ng through the guard: relayed, rtpengine answers, the guard names the field and learns nothing
+r="$(ngg 'd7:command5:offer7:call-id3:bad8:from-tag1:x3:sdpi1ee')" || h_fail "no reply through the guard to a malformed offer"
+[[ "$r" == *error* ]] || h_fail "rtpengine accepted an offer whose sdp is an integer: $r"
+ngg 'd7:command5:offer7:call-id3:bad' > /dev/null || true   # (rtpengine may not answer that at all)
+h_wait_for 5 grep -q 'bencode: input ends inside a dictionary .*relayed to rtpengine; nothing learned' "$D/srtp-guard.log" \
+    || h_fail "the guard did not log the truncated ng request: $(tail -3 "$D/srtp-guard.log")"
+grep -q 'ng request: sdp missing or not a string' "$D/srtp-guard.log" \
+    && h_fail "the guard tried to learn from an offer rtpengine refused"
+[ "$(guard_stat calls)" = 0 ] && [ "$(guard_stat streams)" = 0 ] || h_fail "malformed ng changed the guard's state: $(guard_stats)"
+[ "$(guard_stat ng_parse_errors)" = 1 ] || h_fail "the guard counted $(guard_stat ng_parse_errors) ng parse errors, expected 1"
+h_pass "malformed ng through the guard: relayed to rtpengine, logged with the reason ('$(grep -o 'bencode: input ends[^(]*' "$D/srtp-guard.log" | head -1)'), counted, no state changed"
