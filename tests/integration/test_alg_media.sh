@@ -35,6 +35,9 @@
 #    AES_CM_128_HMAC_SHA1_80 from rtpengine, media flows;
 #  - MIKEY (a=key-mgmt): what rtpengine does with it (passes it on, answers
 #    RTP/SAVP without keys, media dead) - why the signalling refuses it;
+#  (h) the guard restarted: while down nothing from the Internet passes (the
+#      rule fails closed); afterwards --unknown=drop drops a call it no longer
+#      knows until a re-offer (as on a handoff) teaches it the call again;
 #  (g) delete -> list shows no call; no session is left at the end.
 source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/../lib/netns.sh"
@@ -221,7 +224,7 @@ dups="$(jget "$D/cn.json" duplicates)"
 g_replay="$(gdelta replay_dropped "$G_REPLAY0")"
 [ "$dups" = 0 ] || h_fail "(e) replayed packets: the CN saw $dups duplicates, expected 0 (the guard drops replays): $(guard_stats)"
 [ "$g_replay" = 3 ] || h_fail "(e) the guard counted $g_replay replays, expected 3: $(guard_stats)"
-grep -q 'drop replayed SRTP packet from' "$D/srtp-guard.log" || h_fail "(e) the guard did not log the replays"
+grep -q 'drop replayed SRTP packet from' "$GUARD_LOG" || h_fail "(e) the guard did not log the replays"
 h_pass "(e) 3 replayed valid SRTP packets: 0 reached the CN (0 duplicates), the guard dropped and counted 3 ($(gdelta accepted "$G_ACC0") authentic packets passed it)"
 
 # (e) a forged packet far ahead (sequence number +30000, wrong key: bad tag)
@@ -415,6 +418,36 @@ vwait "$P1" mk-cn
 expect mk-cn received 0
 h_pass "MIKEY: rtpengine copies a=key-mgmt into the intranet offer and answers RTP/SAVP without keys; MIKEY-keyed media is dropped -> the signalling must refuse such offers (488, README)"
 
+# ---- (h) a guard restart: while it is down the rule fails closed (nothing from
+# the Internet passes); after the restart its state is gone: with --unknown=drop
+# the running call's packets are dropped until the call is signalled again (a
+# re-offer from the MN, as on a handoff), then they pass, guarded
+GS="--ssrc 0x5e4e4d51 --seq 100 --ts 8000"
+h_send() {  # NAME FIRST: 20 MN->CN packets of call 2, counted at the CN
+    vbg "$INTRA" "$1-cn" recv --local "$CN:40010" --duration 4 --idle-exit 1000 --ready "$D/$1.r1"
+    local p=$VPID
+    h_wait_for 10 test -e "$D/$1.r1" || h_fail "receiver $1-cn not ready"
+    vrun "$INET" "$1-mn" send --local "$MN2:50010" --remote-sdp "$D/mn2-answer.sdp" --tx-crypto "$MNKEY2" \
+        $GS --first "$2" --count 20 --linger 0
+    vwait "$p" "$1-cn"
+}
+h_stop srtp-guard     # (waits until it is gone)
+h_send h1 0
+expect h1-mn sent 20
+expect h1-cn received 0
+alg_guard_daemon srtp-guard2 --unknown drop
+h_send h2 20
+expect h2-cn received 0
+[ "$(guard_stat unguarded_dropped)" = 20 ] || h_fail "(h) the restarted guard dropped $(guard_stat unguarded_dropped) of 20 packets of the unknown call: $(guard_stats)"
+ng_offer "$CALL2" mn2-tag "$D/mn2-offer.sdp" "$D/cn2-reoffer.sdp" "$TO_INTRA"
+ng_answer "$CALL2" mn2-tag cn2-tag "$D/cn2-answer.sdp" "$D/mn2-reanswer.sdp" "$ALG_NG_SAVP"
+[ "$(guard_stat streams)" = 1 ] || h_fail "(h) the re-offer did not guard call 2 again: $(guard_stats)"
+h_send h3 40
+expect h3-cn valid 20
+expect h3-cn duplicates 0
+[ "$(guard_stat accepted)" = 20 ] || h_fail "(h) the guard accepted $(guard_stat accepted) packets after the re-offer, expected 20"
+h_pass "(h) guard restart: down -> 20/20 Internet packets dropped by the rule (fail closed); restarted with --unknown=drop -> the unknown call's 20 dropped, counted; after a re-offer the call is guarded again and 20/20 pass"
+
 # ---- (g) delete; nothing left ----------------------------------------------------
 for c in "$CALL" "$CALL2" "$CALL3" "$CALL4"; do
     r="$(ngg "d7:command6:delete7:call-id$(bs "$c")e")"
@@ -433,10 +466,10 @@ h_pass "(g) delete -> list shows no call; query of a deleted call is an error; t
 r="$(ngg 'd7:command5:offer7:call-id3:bad8:from-tag1:x3:sdpi1ee')" || h_fail "no reply through the guard to a malformed offer"
 [[ "$r" == *error* ]] || h_fail "rtpengine accepted an offer whose sdp is an integer: $r"
 ngg 'd7:command5:offer7:call-id3:bad' > /dev/null || true   # (rtpengine may not answer that at all)
-h_wait_for 5 grep -q 'bencode: input ends inside a dictionary .*relayed to rtpengine; nothing learned' "$D/srtp-guard.log" \
-    || h_fail "the guard did not log the truncated ng request: $(tail -3 "$D/srtp-guard.log")"
-grep -q 'ng request: sdp missing or not a string' "$D/srtp-guard.log" \
+h_wait_for 5 grep -q 'bencode: input ends inside a dictionary .*relayed to rtpengine; nothing learned' "$GUARD_LOG" \
+    || h_fail "the guard did not log the truncated ng request: $(tail -3 "$GUARD_LOG")"
+grep -q 'ng request: sdp missing or not a string' "$GUARD_LOG" \
     && h_fail "the guard tried to learn from an offer rtpengine refused"
 [ "$(guard_stat calls)" = 0 ] && [ "$(guard_stat streams)" = 0 ] || h_fail "malformed ng changed the guard's state: $(guard_stats)"
 [ "$(guard_stat ng_parse_errors)" = 1 ] || h_fail "the guard counted $(guard_stat ng_parse_errors) ng parse errors, expected 1"
-h_pass "malformed ng through the guard: relayed to rtpengine, logged with the reason ('$(grep -o 'bencode: input ends[^(]*' "$D/srtp-guard.log" | head -1)'), counted, no state changed"
+h_pass "malformed ng through the guard: relayed to rtpengine, logged with the reason ('$(grep -o 'bencode: input ends[^(]*' "$GUARD_LOG" | head -1)'), counted, no state changed"

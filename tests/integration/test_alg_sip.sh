@@ -445,9 +445,9 @@ h_pass "no rtpengine session left"
 # call's Internet leg from Proxy 2's ng traffic: A, B, J, H one guarded stream
 # each, G (outside <-> outside) two; genuine media never dropped; nothing kept
 for c in a b j h; do
-    grep -q "guard call alg-call-$c tag .*(new)" "$D/srtp-guard.log" || h_fail "the guard did not guard call $c: $(guard_stats)"
+    grep -q "guard call alg-call-$c tag .*(new)" "$GUARD_LOG" || h_fail "the guard did not guard call $c: $(guard_stats)"
 done
-[ "$(grep -c 'guard call alg-call-g tag .*(new)' "$D/srtp-guard.log")" = 2 ] || h_fail "the guard did not guard both legs of G"
+[ "$(grep -c 'guard call alg-call-g tag .*(new)' "$GUARD_LOG")" = 2 ] || h_fail "the guard did not guard both legs of G"
 for k in ng_learn_errors ng_parse_errors replay_dropped auth_dropped calls streams; do
     [ "$(guard_stat $k)" = 0 ] || h_fail "guard counter $k is not 0: $(guard_stats)"
 done

@@ -28,6 +28,8 @@
 #       closed: no --queue-bypass, so a dead guard shows; ALG_GUARD_BYPASS=1
 #       adds it); sets GUARD_NG (its ng port), GUARD_QUEUE, GUARD_CTL
 #   alg_guard_rule -I|-D PORT_MIN PORT_MAX   the iptables rule alone
+#   alg_guard_daemon NAME [GUARD_ARGS...]    (re)start the guard process alone;
+#                       GUARD_LOG is the running guard's log
 #   alg_proxies [PROXY2_ARGS...]
 #       Proxy 2 (PROXY2_ARGS: more `-A ...`; its RTPENGINE_SOCK is the guard's
 #       ng port when the guard runs, else rtpengine's) and Proxy 1; sets
@@ -88,13 +90,21 @@ alg_guard() {
     [ -x "$GUARD" ] || h_fail "$GUARD missing (build first)"
     GUARD_NG="$(h_port)"
     GUARD_CTL="$H_DIR/guard.sock"
+    alg_guard_daemon srtp-guard "$@"
+    # the rule only once the queue is bound (the kernel drops what nobody reads)
+    alg_guard_rule -I "$pmin" "$pmax" || h_fail "NFQUEUE rule for the guard"
+}
+
+# alg_guard_daemon NAME [GUARD_ARGS...]: (re)start the guard process alone
+# (after alg_guard: same ng port, queue and control socket; log NAME.log)
+alg_guard_daemon() {
+    local name="$1"; shift
     rm -f "$H_DIR/guard.pid"
-    H_NS="$HOME_NS" h_start srtp-guard "$GUARD" --ng-listen "127.0.0.1:$GUARD_NG" \
+    GUARD_LOG="$H_DIR/$name.log"
+    H_NS="$HOME_NS" h_start "$name" "$GUARD" --ng-listen "127.0.0.1:$GUARD_NG" \
         --ng-upstream "127.0.0.1:$NG" --queue "$GUARD_QUEUE" --control "$GUARD_CTL" \
         --pidfile "$H_DIR/guard.pid" "$@"
-    # the rule only once the queue is bound (the kernel drops what nobody reads)
-    h_wait_for 10 test -s "$H_DIR/guard.pid" || h_fail "senemo-srtp-guard did not start: $(cat "$H_DIR/srtp-guard.log")"
-    alg_guard_rule -I "$pmin" "$pmax" || h_fail "NFQUEUE rule for the guard"
+    h_wait_for 10 test -s "$H_DIR/guard.pid" || h_fail "senemo-srtp-guard did not start: $(cat "$H_DIR/$name.log")"
     h_wait_for 10 ngg 'd7:command4:pinge' || h_fail "no ng ping through the guard"
 }
 
