@@ -34,7 +34,7 @@ static long n_installed;
 static int f_guard(void *ctx, unsigned rtp, unsigned rtcp, const ssdp_crypto_t *k)
 {
 	CHECK(rtp > 0 && rtp < GT_PORTS && rtcp < GT_PORTS && rtcp != rtp);
-	CHECK(k && k->suite && k->key_len == k->suite->key_len + k->suite->salt_len);
+	CHECK(!k || (k->suite && k->key_len == k->suite->key_len + k->suite->salt_len)); /* (NULL: from f_move) */
 	CHECK(!installed[rtp]);
 	installed[rtp] = 1;
 	if(rtcp) {
@@ -54,6 +54,13 @@ static void f_unguard(void *ctx, unsigned rtp, unsigned rtcp)
 		installed[rtcp] = 0;
 	}
 	n_installed--;
+}
+
+static int f_move(void *ctx, unsigned ortp, unsigned ortcp, unsigned rtp, unsigned rtcp)
+{
+	f_unguard(ctx, ortp, ortcp);
+	CHECK(f_guard(ctx, rtp, rtcp, NULL) == 0);
+	return 0;
 }
 
 static void check_tree(const be_node_t *nd, int used, const char *buf, size_t len)
@@ -85,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *s = (const char *)data;
 	char err[GT_ERRLEN > BE_ERRLEN ? GT_ERRLEN : BE_ERRLEN];
-	gt_ops_t ops = {NULL, f_guard, f_unguard, NULL};
+	gt_ops_t ops = {NULL, f_guard, f_unguard, f_move, NULL};
 	gt_config_t cfg = {"external", 4};
 	static gt_table_t *t;
 	size_t pos = 0, cl, off, consumed;

@@ -132,14 +132,14 @@ static int stats_json(char *out, size_t max)
 			"{\"accepted\":%" PRIu64 ",\"replay_dropped\":%" PRIu64 ",\"auth_dropped\":%" PRIu64
 			",\"other_dropped\":%" PRIu64 ",\"unguarded\":%" PRIu64 ",\"unguarded_dropped\":%" PRIu64
 			",\"not_udp\":%" PRIu64 ",\"rtcp_accepted\":%" PRIu64 ",\"streams\":%" PRIu64
-			",\"sessions\":%u,\"calls\":%" PRIu64 ",\"calls_refused\":%" PRIu64 ",\"keys_changed\":%" PRIu64
+			",\"sessions\":%u,\"calls\":%" PRIu64 ",\"calls_refused\":%" PRIu64 ",\"keys_changed\":%" PRIu64 ",\"ports_moved\":%" PRIu64
 			",\"ports_taken\":%" PRIu64 ",\"ng_relayed\":%" PRIu64 ",\"ng_replies\":%" PRIu64
 			",\"ng_parse_errors\":%" PRIu64 ",\"ng_learn_errors\":%" PRIu64 ",\"ng_retransmits\":%" PRIu64
 			",\"ng_timeouts\":%" PRIu64 ",\"ng_orphan_replies\":%" PRIu64 ",\"nl_overruns\":%" PRIu64
 			",\"unknown\":\"%s\",\"window\":%u,\"queue\":%d,\"hmac\":\"%s\"}\n",
 			cnt.accepted, cnt.replay_dropped, cnt.auth_dropped, cnt.other_dropped, cnt.unguarded,
 			cnt.unguarded_dropped, cnt.not_udp, cnt.rtcp_accepted, ts.streams, gs_sessions(guard), ts.calls,
-			ts.calls_refused, ts.keys_changed, ts.ports_taken, cnt.ng_relayed, cnt.ng_replies,
+			ts.calls_refused, ts.keys_changed, ts.ports_moved, ts.ports_taken, cnt.ng_relayed, cnt.ng_replies,
 			cnt.ng_parse_errors, cnt.ng_learn_errors, cnt.ng_retransmits, cnt.ng_timeouts,
 			cnt.ng_orphan_replies, cnt.nl_overruns, opt.unknown_drop ? "drop" : "accept", opt.window,
 			opt.queue, gs_fast_hmac() ? "openssl" : "libsrtp");
@@ -160,6 +160,11 @@ static int op_guard(void *ctx, unsigned rtp, unsigned rtcp, const ssdp_crypto_t 
 static void op_unguard(void *ctx, unsigned rtp, unsigned rtcp)
 {
 	gs_unguard(guard, rtp, rtcp);
+}
+
+static int op_move(void *ctx, unsigned ortp, unsigned ortcp, unsigned rtp, unsigned rtcp)
+{
+	return gs_move(guard, ortp, ortcp, rtp, rtcp);
 }
 
 static void op_log(void *ctx, const char *line)
@@ -621,7 +626,7 @@ int main(int argc, char **argv)
 	const char *stats_path = NULL;
 	char err[200];
 	gt_config_t cfg;
-	gt_ops_t ops = {NULL, op_guard, op_unguard, op_log};
+	gt_ops_t ops = {NULL, op_guard, op_unguard, op_move, op_log};
 
 	while((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch(c) {

@@ -92,6 +92,28 @@ void gs_unguard(gs_t *g, unsigned rtp_port, unsigned rtcp_port)
 	slot_clear(g, rtcp_port);
 }
 
+int gs_move(gs_t *g, unsigned old_rtp, unsigned old_rtcp, unsigned rtp_port, unsigned rtcp_port)
+{
+	struct session *s;
+	if(!old_rtp || old_rtp >= PORTS || !rtp_port || rtp_port >= PORTS || rtcp_port >= PORTS
+			|| rtcp_port == rtp_port || !(s = g->slots[old_rtp].s))
+		return -1;
+	/* detach it from its old ports without freeing it */
+	g->slots[old_rtp].s = NULL;
+	if(old_rtcp && old_rtcp < PORTS && g->slots[old_rtcp].s == s)
+		g->slots[old_rtcp].s = NULL;
+	g->n_sessions--; /* (gs_unguard below must not count it) */
+	gs_unguard(g, rtp_port, rtcp_port);
+	g->n_sessions++;
+	g->slots[rtp_port] = (struct slot){s, 0};
+	s->refs = 1;
+	if(rtcp_port) {
+		g->slots[rtcp_port] = (struct slot){s, 1};
+		s->refs++;
+	}
+	return 0;
+}
+
 void gs_free(gs_t *g)
 {
 	unsigned p;

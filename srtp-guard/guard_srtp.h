@@ -30,6 +30,9 @@ void gs_free(gs_t *g);
 int gs_guard(gs_t *g, unsigned rtp_port, unsigned rtcp_port, const ssdp_crypto_t *key,
 		char *err, size_t errlen);
 void gs_unguard(gs_t *g, unsigned rtp_port, unsigned rtcp_port);
+/* move the session on old_rtp (and old_rtcp) to new ports (whatever was
+ * there goes); 0, or -1 when there is none */
+int gs_move(gs_t *g, unsigned old_rtp, unsigned old_rtcp, unsigned rtp_port, unsigned rtcp_port);
 /* the verdict for a UDP payload to dport (32-bit aligned; checked in place,
  * so its bytes are changed: pass a copy); *rtcp is set to 1 when it was
  * checked as SRTCP */

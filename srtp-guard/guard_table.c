@@ -153,9 +153,38 @@ static void party_apply(gt_table_t *t, gt_party_t *p)
 	if(p->guarded) {
 		if(want && p->g_port == p->port && p->g_rtcp == p->rtcp_port && same_key(&p->g_key, &p->key))
 			return; /* unchanged: keep the session and its replay window */
+		if(want && same_key(&p->g_key, &p->key) && t->ops.move) {
+			/* same key, new ports: the session moves (window, ROC) */
+			unsigned np[2] = {p->port, p->rtcp_port}, i;
+			for(i = 0; i < 2; i++)
+				if(np[i] && t->owner[np[i]] && t->owner[np[i]] != p) {
+					t->st.ports_taken++;
+					party_unguard(t, t->owner[np[i]], "port now used by another stream");
+				}
+			if(t->ops.move(t->ops.ctx, p->g_port, p->g_rtcp, p->port, p->rtcp_port) == 0) {
+				if(t->owner[p->g_port] == p)
+					t->owner[p->g_port] = NULL;
+				if(p->g_rtcp && t->owner[p->g_rtcp] == p)
+					t->owner[p->g_rtcp] = NULL;
+				tlog(t, "move call %s tag %s: port %u/%u -> %u/%u (same key: session kept)", p->call->id, p->tag,
+						p->g_port, p->g_rtcp, p->port, p->rtcp_port);
+				p->g_port = p->port;
+				p->g_rtcp = p->rtcp_port;
+				t->owner[p->port] = p;
+				if(p->rtcp_port)
+					t->owner[p->rtcp_port] = p;
+				t->st.ports_moved++;
+				return;
+			}
+		}
 		if(want) {
-			t->st.keys_changed++;
-			why = same_key(&p->g_key, &p->key) ? "port changed" : "key changed";
+			if(same_key(&p->g_key, &p->key)) {
+				why = "port changed";
+				t->st.ports_moved++;
+			} else {
+				why = "key changed";
+				t->st.keys_changed++;
+			}
 		}
 		party_unguard(t, p, want ? why : "no longer external with port and key");
 	}

@@ -12,7 +12,7 @@
  * ops->unguard() when that ends (delete, key or port change, another call
  * taking the port). Same port and same key again (a re-offer on a handoff
  * with port-latching) changes nothing, so the SRTP session and its replay
- * window survive.
+ * window survive; new ports with the same key move the session (ops->move).
  *
  * gt_learn() takes one ng request and rtpengine's reply to it. Input that
  * does not parse changes no state; err then names the field.
@@ -41,6 +41,10 @@ typedef struct {
 	int (*guard)(void *ctx, unsigned rtp_port, unsigned rtcp_port, const ssdp_crypto_t *key);
 	/* remove the session on those ports */
 	void (*unguard)(void *ctx, unsigned rtp_port, unsigned rtcp_port);
+	/* move the session (same key: its replay window and rollover counter
+	 * go along) from the old ports to the new ones; return 0, or -1 (the
+	 * table then unguards and guards anew); may be NULL */
+	int (*move)(void *ctx, unsigned old_rtp, unsigned old_rtcp, unsigned rtp_port, unsigned rtcp_port);
 	/* one log line (no newline) */
 	void (*log)(void *ctx, const char *line);
 } gt_ops_t;
@@ -72,7 +76,8 @@ typedef struct {
 	uint64_t calls;          /* calls known now */
 	uint64_t streams;        /* guarded parties (SRTP sessions) now */
 	uint64_t calls_refused;  /* new calls not kept (max_calls) */
-	uint64_t keys_changed;   /* a guarded party's key or port replaced */
+	uint64_t keys_changed;   /* a guarded party's key replaced (new session) */
+	uint64_t ports_moved;    /* a guarded party's ports changed, same key (session moved) */
 	uint64_t ports_taken;    /* a port handed to another call (stale state dropped) */
 } gt_stats_t;
 

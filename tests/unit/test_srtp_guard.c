@@ -159,12 +159,17 @@ static void st_unguard(void *ctx, unsigned rtp, unsigned rtcp)
 {
 	snprintf(R.ev[R.n++ % 64], 96, "unguard %u %u", rtp, rtcp);
 }
+static int st_move(void *ctx, unsigned ortp, unsigned ortcp, unsigned rtp, unsigned rtcp)
+{
+	snprintf(R.ev[R.n++ % 64], 96, "move %u %u -> %u %u", ortp, ortcp, rtp, rtcp);
+	return 0;
+}
 static void st_log(void *ctx, const char *line)
 {
 	(void)line; /* printf("log: %s\n", line); */
 }
 
-static const gt_ops_t OPS = {NULL, st_guard, st_unguard, st_log};
+static const gt_ops_t OPS = {NULL, st_guard, st_unguard, st_move, st_log};
 
 static gt_table_t *mk(unsigned max_calls)
 {
@@ -352,7 +357,25 @@ static void test_handoff_reoffer(void **state)
 	gt_get_stats(t, &s);
 	assert_int_equal(s.keys_changed, 1);
 	assert_int_equal(s.streams, 1);
+	/* new ports, same key (no port-latching): the session moves, window and ROC with it */
+	req("offer", "c3", "mn", "cn", "external", "internal",
+			sdp("198.18.20.3", 50000, "RTP/SAVP", 0, "1 AES_CM_128_HMAC_SHA1_32 inline:" KC, ""));
+	rep(sdp("198.18.10.1", 30120, "RTP/AVP", 0, "", ""));
+	assert_int_equal(LEARN(t), GT_LEARNED);
+	req("answer", "c3", "mn", "cn", NULL, NULL, sdp("198.18.10.2", 40000, "RTP/AVP", 0, "", ""));
+	rep(sdp("198.18.20.1", 30024, "RTP/SAVP", 30025, "1 AES_CM_128_HMAC_SHA1_32 inline:" KA, ""));
+	assert_int_equal(LEARN(t), GT_LEARNED);
+	assert_int_equal(R.n, 4);
+	expect_ev(3, "move 30020 30021 -> 30024 30025");
+	assert_false(gt_port_owner(t, 30020, NULL, NULL));
+	assert_true(gt_port_owner(t, 30024, NULL, NULL));
+	assert_true(gt_port_owner(t, 30025, NULL, NULL));
+	gt_get_stats(t, &s);
+	assert_int_equal(s.keys_changed, 1);
+	assert_int_equal(s.ports_moved, 1);
+	assert_int_equal(s.streams, 1);
 	gt_free(t);
+	expect_ev(4, "unguard 30024 30025");
 }
 
 static void test_mn_to_mn(void **state)
