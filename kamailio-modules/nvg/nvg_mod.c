@@ -125,6 +125,7 @@ static int mod_init(void);
 static int child_init(int rank);
 static int nvg_param_net(modparam_t type, void *val);
 static int nvg_param_map(modparam_t type, void *val);
+static int nvg_param_tls_uri(modparam_t type, void *val);
 static int w_nvg_is_logical_uri(sip_msg_t *msg, char *p1, char *p2);
 static int w_nvg_from_ingress(sip_msg_t *msg, char *p1, char *p2);
 static int w_nvg_register(sip_msg_t *msg, char *p1, char *p2);
@@ -206,6 +207,7 @@ static param_export_t params[] = {
 	{"hotp_counter_file", PARAM_STR, &nvg_hotp_counter_file},
 	{"hotp_digits",      PARAM_INT, &nvg_hotp_digits},
 	{"max_dialogs",      PARAM_INT, &nvg_max_dialogs},
+	{"require_tls_uri",  PARAM_STRING | USE_FUNC_PARAM, (void *)nvg_param_tls_uri},
 	{0, 0, 0}
 };
 
@@ -288,6 +290,28 @@ struct module_exports exports = {
 /* clang-format on */
 
 /* ---- repeatable parameters ---------------------------------------------- */
+
+/* require_tls_uri: a URI the script sends to (nvg.cfg: NEXT_HOP, NEXT_HOP6)
+ * must be reached over TLS; checked when the cfg is read, so a plain one
+ * stops Kamailio at start-up instead of sending in clear */
+static int nvg_param_tls_uri(modparam_t type, void *val)
+{
+	char *s = (char *)val;
+	struct sip_uri u;
+
+	if(s == NULL || *s == '\0'
+			|| parse_uri(s, strlen(s), &u) < 0) {
+		LM_ERR("modparam require_tls_uri: '%s' is not a SIP URI\n", s ? s : "");
+		return -1;
+	}
+	if(u.type == SIPS_URI_T || u.proto == PROTO_TLS)
+		return 0;
+	LM_ERR("next hop '%s' has no ;transport=tls: nvg.cfg sends to Proxy 1 over "
+		   "TLS by default, give NEXT_HOP as sip:<Proxy 1>:5061;transport=tls "
+		   "(or -A WITH_PLAIN for plain UDP: test beds / protected links only)\n",
+			s);
+	return -1;
+}
 
 static int nvg_param_net(modparam_t type, void *val)
 {
