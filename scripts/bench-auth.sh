@@ -67,7 +67,7 @@ sqlite3 "$DB" "INSERT INTO subscriber (username, domain, password) VALUES ('mn-d
 
 P2PORT="$(h_port)"
 H_KAM_SHM=512 H_NS="$HOME_NS" h_kamailio proxy2 "$H_ROOT/cfg/kamailio/proxy2.cfg" -A "LISTEN=udp:127.0.0.1:$P2PORT"
-H_KAM_SHM=512 H_NS="$HOME_NS" h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" \
+H_KAM_SHM=512 H_NS="$HOME_NS" h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" -A WITH_PLAIN \
     -A "LISTEN=udp:$P1:$P1PORT" -A "NEXT_HOP=\"sip:127.0.0.1:$P2PORT\"" \
     -A "CDP_CONFIG=\"$H_CDP_XML\"" -A WITH_DIGEST -A "DB_URL=\"sqlite://$DB\""
 h_wait_for 20 bash -c "kamcmd -s unix:$H_DIR/proxy1.ctl hotp_auth.uar sip:mn-1@$REALM | h_grepq -E '^[0-9]+$'" \

@@ -70,7 +70,7 @@ declare -A MAXR
 run_config() {   # run_config NAME CDP_XML PEERS [PROXY2 host:port]
     local name="$1" xml="$2" peers="$3" next="${4:-127.0.0.1:$P2}" p1 r n ok fail stat
     p1="$(h_port)"
-    H_KAM_SHM=512 h_kamailio "p1-$name" "$H_ROOT/cfg/kamailio/proxy1.cfg" -A "LISTEN=udp:127.0.0.1:$p1" \
+    H_KAM_SHM=512 h_kamailio "p1-$name" "$H_ROOT/cfg/kamailio/proxy1.cfg" -A WITH_PLAIN -A "LISTEN=udp:127.0.0.1:$p1" \
         -A "NEXT_HOP=\"sip:$next\"" -A "CDP_CONFIG=\"$xml\"" -A NO_OVSENSE
     h_wait_for 60 bash -c "kamcmd -s unix:$H_DIR/p1-$name.ctl hotp_auth.status | h_grepq 'peers_open: $peers'" \
         || h_fail "$name: cdp did not open $peers peer(s)"

@@ -106,7 +106,7 @@ h_wait_for 15 ip netns exec "$HOM" "$H_BUILD/tools/senemo-ng" 127.0.0.1 "$NG" 'd
 H_KAM_SHM=256 H_NS="$HOM" h_kamailio proxy2 "$H_ROOT/cfg/kamailio/proxy2.cfg" \
     -A "LISTEN=udp:$HOMEIP:$P2" -A REG_MIN_EXPIRES=1 -A "RTPENGINE_SOCK=\"udp:127.0.0.1:$NG\"" \
     -A "INTERNET_PEERS=\"$HOMEIP:$P1\""
-H_KAM_SHM=256 H_NS="$HOM" h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" \
+H_KAM_SHM=256 H_NS="$HOM" h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" -A WITH_PLAIN \
     -A "LISTEN=udp:$HOMEIP:$P1" -A "NEXT_HOP=\"sip:$HOMEIP:$P2\"" \
     -A "CDP_CONFIG=\"$H_CDP_XML\""
 
@@ -208,7 +208,7 @@ run_mode() {
     if [ "$mode" = nvg ]; then
         # the counter file stays: a fresh one would replay OTPs (403)
         rm -f "$H_DIR/nvg.sqlite"
-        H_NS="$VEH" h_kamailio nvg "$H_ROOT/cfg/kamailio/nvg.cfg" -A "LISTEN=udp:$ING:5060" \
+        H_NS="$VEH" h_kamailio nvg "$H_ROOT/cfg/kamailio/nvg.cfg" -A WITH_PLAIN -A "LISTEN=udp:$ING:5060" \
             -A "INNER_LISTEN=udp:$INNER:5060" -A 'EGRESS_IF="egr0"' -A "NEXT_HOP=\"sip:$HOMEIP:$P1\"" \
             -A "NVG_DOMAIN=\"$NVGD\"" -A 'INGRESS_NET="198.18.10.0/24"' \
             -A "DB_URL=\"sqlite://$H_DIR/nvg.sqlite\"" -A NVG_REGISTER -A REGISTER_EXPIRES=3600 \

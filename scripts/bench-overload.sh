@@ -89,7 +89,7 @@ for tr in $TRANSPORTS; do
             downstream "$tr"
             p1="$(h_port)"; extra=()
             [ "$mode" = without ] && extra=(-A NO_OVSENSE)
-            H_KAM_SHM=512 h_kamailio "p1-$RUN" "$H_ROOT/cfg/kamailio/proxy1.cfg" -A "LISTEN=$tr:127.0.0.1:$p1" \
+            H_KAM_SHM=512 h_kamailio "p1-$RUN" "$H_ROOT/cfg/kamailio/proxy1.cfg" -A WITH_PLAIN -A "LISTEN=$tr:127.0.0.1:$p1" \
                 -A "NEXT_HOP=\"sip:127.0.0.1:$DS_PORT;transport=$tr\"" -A "CDP_CONFIG=\"$H_DIR/cdp.xml\"" \
                 -A NO_AUTH "${extra[@]}"
             sipp_run "$tr" "127.0.0.1:$p1" "$rate" "$calls" 100000

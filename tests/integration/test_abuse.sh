@@ -15,7 +15,7 @@ P1="$(h_port)"; P2="$(h_port)"; SPA="$(h_port)"; SPB="$(h_port)"; SPC="$(h_port)
 H_APP_HOTP_EXTRA=$'lockout_after = 5;\nlockout_base_s = 10;\nlockout_max_s = 20;'
 h_diameter_pair ab
 h_kamailio proxy2 "$H_ROOT/cfg/kamailio/proxy2.cfg" -A "LISTEN=udp:127.0.0.1:$P2"
-H_KAM_SHM=256 h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" -A "LISTEN=udp:127.0.0.1:$P1" \
+H_KAM_SHM=256 h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" -A WITH_PLAIN -A "LISTEN=udp:127.0.0.1:$P1" \
     -A "NEXT_HOP=\"sip:127.0.0.1:$P2\"" -A "CDP_CONFIG=\"$H_CDP_XML\"" -A NO_OVSENSE
 h_wait_for 45 bash -c "kamcmd -s unix:$H_DIR/proxy1.ctl hotp_auth.status | h_grepq 'peers_open: 1'" \
     || h_fail "cdp did not open the Diameter peer"
@@ -72,7 +72,7 @@ h_pass "after the lock-out mn-1's next valid OTP is accepted (200)"
 # ---- pike at Proxy 1 (-A WITH_PIKE): a flooding source is ignored, others are not ----
 P1P="$(h_port)"; SPD="$(h_port)"
 h_stop proxy1     # its cdp has the same Diameter identity
-H_KAM_SHM=256 h_kamailio proxy1p "$H_ROOT/cfg/kamailio/proxy1.cfg" -A "LISTEN=udp:127.0.0.1:$P1P" \
+H_KAM_SHM=256 h_kamailio proxy1p "$H_ROOT/cfg/kamailio/proxy1.cfg" -A WITH_PLAIN -A "LISTEN=udp:127.0.0.1:$P1P" \
     -A "NEXT_HOP=\"sip:127.0.0.1:$P2\"" -A "CDP_CONFIG=\"$H_CDP_XML\"" -A NO_OVSENSE \
     -A WITH_PIKE -A PIKE_DENSITY=40 -A PIKE_UNIT_S=2
 h_wait_for 45 bash -c "kamcmd -s unix:$H_DIR/proxy1p.ctl hotp_auth.status | h_grepq 'peers_open: 1'" \

@@ -66,7 +66,7 @@ P1="$(h_port)"; P2="$(h_port)"; SP="$(h_port)"
 h_render "$H_ROOT/cfg/kamailio/cdp-cluster.xml.in" "$H_DIR/cl-cdp.xml" FQDN="cl-proxy.$REALM" REALM="$REALM" \
     SERVER_A_HOST=127.0.0.1 SERVER_A_PORT="$PA" SERVER_B_HOST=127.0.0.2 SERVER_B_PORT="$PB" ACCEPT_PORT="$(h_port)"
 h_kamailio proxy2 "$H_ROOT/cfg/kamailio/proxy2.cfg" -A "LISTEN=udp:127.0.0.1:$P2"
-H_KAM_SHM=256 h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" -A "LISTEN=udp:127.0.0.1:$P1" \
+H_KAM_SHM=256 h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" -A WITH_PLAIN -A "LISTEN=udp:127.0.0.1:$P1" \
     -A "NEXT_HOP=\"sip:127.0.0.1:$P2\"" -A "CDP_CONFIG=\"$H_DIR/cl-cdp.xml\"" -A "HOTP_TIMEOUT_MS=1000" -A NO_OVSENSE
 h_wait_for 60 bash -c "kamcmd -s unix:$H_DIR/proxy1.ctl hotp_auth.status | h_grepq 'peers_open: 2'" \
     || h_fail "cdp did not open both peers: $(h_kamcmd proxy1 hotp_auth.status)"

@@ -12,7 +12,7 @@ PCAP="$H_DIR/diameter.pcap"
 h_start dumpcap dumpcap -q -i lo -f "tcp port $H_FD_PORT" -w "$PCAP"
 h_wait_for 10 test -s "$PCAP" || h_fail "dumpcap did not start"
 
-h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" -A "LISTEN=udp:127.0.0.1:$(h_port)" \
+h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" -A WITH_PLAIN -A "LISTEN=udp:127.0.0.1:$(h_port)" \
     -A "CDP_CONFIG=\"$H_CDP_XML\""
 grep -q 'app_hotp: RFC 4740 server ready' "$H_DIR/du-fd.log" || h_fail "app_hotp did not load"
 

@@ -20,7 +20,7 @@ USERS=100; PER_USER=8; RATE=40
 P1="$(h_port)"; P2="$(h_port)"; SP="$(h_port)"
 h_diameter_pair fd
 h_kamailio proxy2 "$H_ROOT/cfg/kamailio/proxy2.cfg" -A "LISTEN=udp:127.0.0.1:$P2"
-H_KAM_SHM=256 h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" -A "LISTEN=udp:127.0.0.1:$P1" \
+H_KAM_SHM=256 h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" -A WITH_PLAIN -A "LISTEN=udp:127.0.0.1:$P1" \
     -A "NEXT_HOP=\"sip:127.0.0.1:$P2\"" -A "CDP_CONFIG=\"$H_CDP_XML\"" -A "HOTP_TIMEOUT_MS=1000" -A NO_OVSENSE
 peer_open() { kamcmd -s "unix:$H_DIR/proxy1.ctl" hotp_auth.status 2>/dev/null | h_grepq 'peers_open: 1'; }
 h_wait_for 45 peer_open || h_fail "cdp did not open the Diameter peer: $(h_kamcmd proxy1 hotp_auth.status)"

@@ -37,7 +37,7 @@ h_kamailio proxy2 "$H_ROOT/cfg/kamailio/proxy2.cfg" -A "LISTEN=udp:127.0.0.1:$P2
 # (45 s for the peer: Debian's cdp 5.6.3 sometimes sends its CER without
 # Host-IP-Address, a race between its timer and receiver processes on
 # p->I_sock; freeDiameter refuses that CER and cdp retries ~10 s later)
-h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" -A "LISTEN=udp:127.0.0.1:$P1" \
+h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" -A WITH_PLAIN -A "LISTEN=udp:127.0.0.1:$P1" \
     -A "NEXT_HOP=\"sip:127.0.0.1:$P2\"" -A "CDP_CONFIG=\"$H_CDP_XML\"" \
     -A "HOTP_TIMEOUT_MS=$TIMEOUT_MS"
 h_wait_for 45 bash -c "kamcmd -s unix:$H_DIR/proxy1.ctl hotp_auth.status | h_grepq 'peers_open: 1'" \
@@ -335,7 +335,7 @@ sqlite3 "$DB" "INSERT INTO subscriber (username, domain, password) VALUES ('mn-9
 # its own cdp identity, toward no server: digest never needs Diameter
 h_render "$H_ROOT/cfg/kamailio/cdp.xml.in" "$H_DIR/p1d-cdp.xml" FQDN="p1d-proxy.$REALM" \
     REALM="$REALM" SERVER_HOST=127.0.0.1 SERVER_PORT="$(h_port)" ACCEPT_PORT="$(h_port)"
-h_kamailio proxy1d "$H_ROOT/cfg/kamailio/proxy1.cfg" -A "LISTEN=udp:127.0.0.1:$P1D" \
+h_kamailio proxy1d "$H_ROOT/cfg/kamailio/proxy1.cfg" -A WITH_PLAIN -A "LISTEN=udp:127.0.0.1:$P1D" \
     -A "NEXT_HOP=\"sip:127.0.0.1:$P2\"" -A "CDP_CONFIG=\"$H_DIR/p1d-cdp.xml\"" \
     -A WITH_DIGEST -A "DB_URL=\"sqlite://$DB\""
 sipp_run digest "$P1D" "$SCEN/register_digest.xml" "mn-90;$REALM" 200 -au mn-90 -ap secret90 \
@@ -426,7 +426,7 @@ h_pass "CANCEL of an INVITE parked for Diameter: 487 at once, the late resumptio
 # resumes the transaction. With max_pending 1, a second REGISTER arriving
 # meanwhile gets 503 at once.
 h_stop proxy1
-h_kamailio proxy1b "$H_ROOT/cfg/kamailio/proxy1.cfg" -A "LISTEN=udp:127.0.0.1:$P1" \
+h_kamailio proxy1b "$H_ROOT/cfg/kamailio/proxy1.cfg" -A WITH_PLAIN -A "LISTEN=udp:127.0.0.1:$P1" \
     -A "NEXT_HOP=\"sip:127.0.0.1:$P2\"" -A "CDP_CONFIG=\"$H_CDP_XML\"" -A "HOTP_TIMEOUT_MS=0" \
     -A "HOTP_MAX_PENDING=1"
 h_wait_for 45 bash -c "kamcmd -s unix:$H_DIR/proxy1b.ctl hotp_auth.status | h_grepq 'peers_open: 1'" \

@@ -18,7 +18,7 @@ SHM_ALLOW=$((1024 * 1024)); PKG_ALLOW=$((128 * 1024))
 P1="$(h_port)"; P2="$(h_port)"; SP="$(h_port)"
 h_diameter_pair mem
 h_kamailio proxy2 "$H_ROOT/cfg/kamailio/proxy2.cfg" -A "LISTEN=udp:127.0.0.1:$P2"
-H_KAM_SHM=512 h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" -A "LISTEN=udp:127.0.0.1:$P1" \
+H_KAM_SHM=512 h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" -A WITH_PLAIN -A "LISTEN=udp:127.0.0.1:$P1" \
     -A "NEXT_HOP=\"sip:127.0.0.1:$P2\"" -A "CDP_CONFIG=\"$H_CDP_XML\""
 h_wait_for 45 bash -c "kamcmd -s unix:$H_DIR/proxy1.ctl hotp_auth.status | h_grepq 'peers_open: 1'" \
     || h_fail "cdp did not open the Diameter peer"

@@ -20,7 +20,7 @@ for c in nvg proxy1 proxy2; do
 done
 
 # 2. running instances answer each module's RPC
-h_kamailio nvg "$CFG/nvg.cfg" -A "LISTEN=udp:127.0.0.1:$(h_port)" -A 'NVG_DOMAIN="nvg-7.vpn.example.com"' \
+h_kamailio nvg "$CFG/nvg.cfg" -A WITH_PLAIN -A "LISTEN=udp:127.0.0.1:$(h_port)" -A 'NVG_DOMAIN="nvg-7.vpn.example.com"' \
     -A "DB_URL=\"sqlite://$H_DIR/nvg.sqlite\""
 out="$(h_kamcmd nvg nvg.status)" || h_fail "nvg.status failed"
 grep -q 'logical_domain: nvg-7.vpn.example.com' <<<"$out" || h_fail "nvg.status: unexpected reply: $out"
@@ -34,7 +34,7 @@ h_pass "urilist.status answers"
 out="$(h_kamcmd proxy2 nvg.status)" || h_fail "nvg.status (home) failed"
 grep -q 'role: home' <<<"$out" || h_fail "nvg.status on proxy2: role not home: $out"
 
-h_kamailio proxy1 "$CFG/proxy1.cfg" -A "LISTEN=udp:127.0.0.1:$(h_port)" -A "CDP_CONFIG=\"$H_CDP_XML\""
+h_kamailio proxy1 "$CFG/proxy1.cfg" -A WITH_PLAIN -A "LISTEN=udp:127.0.0.1:$(h_port)" -A "CDP_CONFIG=\"$H_CDP_XML\""
 out="$(h_kamcmd proxy1 ovsense.status)" || h_fail "ovsense.status failed"
 grep -q 'retry_after: 5' <<<"$out" || h_fail "ovsense.status: unexpected reply: $out"
 h_pass "ovsense.status answers"
@@ -50,7 +50,7 @@ h_pass "statistics registered ($(tr '\n' ' ' <<<"$out"))"
 bad_cfg="$H_DIR/nvg-badrole.cfg"
 sed 's/modparam("nvg", "role", "gateway")/modparam("nvg", "role", "satellite")/' "$CFG/nvg.cfg" > "$bad_cfg"
 grep -q '"satellite"' "$bad_cfg" || h_fail "could not derive the bad-role config"
-if timeout 20 kamailio -f "$bad_cfg" -DD -E -L "$H_KAM_MPATH" -Y "$H_DIR" \
+if timeout 20 kamailio -f "$bad_cfg" -DD -E -L "$H_KAM_MPATH" -Y "$H_DIR" -A WITH_PLAIN \
         -A "LISTEN=udp:127.0.0.1:$(h_port)" -A "CTL_SOCK=\"unix:$H_DIR/bad.ctl\"" \
         -A "DB_URL=\"sqlite://$H_DIR/nvg-bad.sqlite\"" > "$H_DIR/bad.log" 2>&1; then
     h_fail "kamailio started with nvg role 'satellite'"

@@ -182,7 +182,7 @@ h_pass "Diameter server with app_hotp; HOTP accounts: nvg-7 and mn-1..mn-100"
 # ---- daemons -----------------------------------------------------------------------
 H_NS="$HOM" h_kamailio proxy2 "$H_ROOT/cfg/kamailio/proxy2.cfg" \
     -A "LISTEN=udp:$HOMEIP:$P2 udp:[$HOME6]:$P2" -A REG_MIN_EXPIRES=1 -A NO_ALG
-H_NS="$HOM" h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" \
+H_NS="$HOM" h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" -A WITH_PLAIN \
     -A "LISTEN=udp:$HOMEIP:$P1 udp:[$HOME6]:$P1" -A "NEXT_HOP=\"sip:$HOMEIP:$P2\"" \
     -A "CDP_CONFIG=\"$H_CDP_XML\"" -A NO_OVSENSE
 
@@ -195,14 +195,14 @@ NVG_BASE=(-A "LISTEN=udp:$ING:5060" -A "INNER_LISTEN=udp:$INNER:5060"
     -A "DB_URL=\"sqlite://$H_DIR/nvg.sqlite\"" -A NVG_REGISTER -A REGISTER_EXPIRES=600
     -A NVG_TIMER=1 -A "COALESCE_MS=$COALESCE" -A "HOTP_COUNTER_FILE=\"$H_DIR/nvg.counter\"")
 mkdir -p "$H_DIR/chk.run"
-out="$(timeout 60 ip netns exec "$NVG" kamailio -f "$H_ROOT/cfg/kamailio/nvg.cfg" -DD -E -e -m 64 \
+out="$(timeout 60 ip netns exec "$NVG" kamailio -f "$H_ROOT/cfg/kamailio/nvg.cfg" -A WITH_PLAIN -DD -E -e -m 64 \
     -M 8 -Y "$H_DIR/chk.run" -L "$H_KAM_MPATH" -A "CTL_SOCK=\"unix:$H_DIR/chk.ctl\"" "${NVG_BASE[@]}" \
     -A "HOTP_SECRET_FILE=\"$H_DIR/bad.secret\"" 2>&1)" && h_fail "a group-readable secret file was accepted"
 grep -q "must not be accessible by group or others" <<<"$out" \
     || h_fail "no clear error for the group-readable secret: $(tail -3 <<<"$out")"
 h_pass "a group-readable HOTP secret file is refused at start-up with a clear error"
 
-H_NS="$NVG" h_kamailio nvg "$H_ROOT/cfg/kamailio/nvg.cfg" "${NVG_BASE[@]}" \
+H_NS="$NVG" h_kamailio nvg "$H_ROOT/cfg/kamailio/nvg.cfg" -A WITH_PLAIN "${NVG_BASE[@]}" \
     -A "HOTP_SECRET_FILE=\"$H_DIR/nvg.secret\""
 h_wait_for 40 bash -c "kamcmd -s unix:$H_DIR/nvg.ctl nvg.status | h_grepq 'own_registration: registered'" \
     || h_fail "the NVG did not register its own AoR (HOTP through Proxy 1): $(nvg_rpc nvg.status | grep -E 'own_|last_error')"

@@ -96,14 +96,14 @@ h_render "$H_ROOT/cfg/kamailio/cdp.xml.in" "$H_DIR/p1-cdp.xml" FQDN=p1.$DOM REAL
     SERVER_HOST=127.0.0.1 SERVER_PORT=3868 ACCEPT_PORT=3869
 H_NS="$HOM" h_kamailio proxy2 "$H_ROOT/cfg/kamailio/proxy2.cfg" -A "LISTEN=udp:$HOMEIP:$P2" \
     -A REG_MIN_EXPIRES=1
-H_NS="$HOM" h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" -A "LISTEN=udp:$HOMEIP:$P1" \
+H_NS="$HOM" h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" -A WITH_PLAIN -A "LISTEN=udp:$HOMEIP:$P1" \
     -A "NEXT_HOP=\"sip:$HOMEIP:$P2\"" -A "CDP_CONFIG=\"$H_DIR/p1-cdp.xml\"" -A NO_AUTH -A NO_OVSENSE
 NVG_ARGS=(-A "LISTEN=udp:$ING:5060" -A "INNER_LISTEN=udp:$INNER:5060" -A "ADVERTISE_IP=$EGR"
     -A "NEXT_HOP=\"sip:$HOMEIP:$P1\"" -A "NVG_DOMAIN=\"$NVGD\"" -A 'INGRESS_NET="198.18.10.0/24"'
     -A "DB_URL=\"sqlite://$H_DIR/nvg.sqlite\"" -A NVG_REGISTER -A REGISTER_EXPIRES=60
     -A MAX_EXPIRES=600 -A MAX_CONTACTS=$MAX_CONTACTS -A MAX_BINDINGS=$MAX_BINDINGS -A NVG_TIMER=1)
 NVGNAME=nvg
-H_NS="$NVG" h_kamailio nvg "$H_ROOT/cfg/kamailio/nvg.cfg" "${NVG_ARGS[@]}"
+H_NS="$NVG" h_kamailio nvg "$H_ROOT/cfg/kamailio/nvg.cfg" -A WITH_PLAIN "${NVG_ARGS[@]}"
 
 h_wait_for 15 bash -c "kamcmd -s unix:$H_DIR/nvg.ctl nvg.status | h_grepq 'own_registration: registered'" \
     || h_fail "the NVG did not register its own AoR: $(nvg_rpc nvg.status | grep own_)"
@@ -354,7 +354,7 @@ h_stop "$NVGNAME"
 rows="$(sqlite3 "$H_DIR/nvg.sqlite" 'select count(*) from nvg_bindings')"
 [ "$rows" = "$nb" ] || h_fail "database holds $rows bindings after the stop, memory held $nb"
 NVGNAME=nvg2
-H_NS="$NVG" h_kamailio nvg2 "$H_ROOT/cfg/kamailio/nvg.cfg" "${NVG_ARGS[@]}"
+H_NS="$NVG" h_kamailio nvg2 "$H_ROOT/cfg/kamailio/nvg.cfg" -A WITH_PLAIN "${NVG_ARGS[@]}"
 [ "$(nvg_count bindings)" = "$nb" ] || h_fail "after the restart: $(nvg_count bindings) bindings, expected $nb"
 [ "$snap" = "$(nvg_rpc nvg.bindings | grep -E 'logical:|contact:' | sort)" ] \
     || h_fail "the bindings after the restart differ from those before"
@@ -377,7 +377,7 @@ PAN=$(h_netns pan) || exit 1
 h_veth "$MOB" pan0 198.18.12.1/24 "$PAN" pm0 198.18.12.2/24
 ip -n "$MOB" addr add 198.18.10.3/24 dev mn0 || h_fail "nvg-9's address"
 h_route "$PAN" default 198.18.12.1
-H_NS="$MOB" h_kamailio nvg9 "$H_ROOT/cfg/kamailio/nvg.cfg" -A "LISTEN=udp:198.18.12.1:5060" \
+H_NS="$MOB" h_kamailio nvg9 "$H_ROOT/cfg/kamailio/nvg.cfg" -A WITH_PLAIN -A "LISTEN=udp:198.18.12.1:5060" \
     -A "INNER_LISTEN=udp:198.18.10.3:5060" -A "NEXT_HOP=\"sip:$ING:5060\"" \
     -A "NVG_DOMAIN=\"nvg-9.$DOM\"" -A 'INGRESS_NET="198.18.12.0/24"' \
     -A "DB_URL=\"sqlite://$H_DIR/nvg9.sqlite\"" -A NVG_REGISTER -A REGISTER_EXPIRES=60 -A NVG_TIMER=1

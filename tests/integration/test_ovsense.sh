@@ -56,7 +56,7 @@ overload_run() {
     dp="$(h_port)"; p1="$(h_port)"
     h_kamailio "ds-$tr" "$H_ROOT/tests/cfg/ovsense-downstream.cfg" -A "LISTEN=$tr:127.0.0.1:$dp" \
         -A "CONTACT=\"sip:ds@127.0.0.1:$dp;transport=$tr\"" -A COST_US=10000 -A WORKERS=1
-    H_KAM_SHM=256 h_kamailio "p1-$tr" "$H_ROOT/cfg/kamailio/proxy1.cfg" -A "LISTEN=$tr:127.0.0.1:$p1" \
+    H_KAM_SHM=256 h_kamailio "p1-$tr" "$H_ROOT/cfg/kamailio/proxy1.cfg" -A WITH_PLAIN -A "LISTEN=$tr:127.0.0.1:$p1" \
         -A "NEXT_HOP=\"sip:127.0.0.1:$dp;transport=$tr\"" -A "CDP_CONFIG=\"$H_DIR/cdp.xml\"" -A NO_AUTH
     local dest="$tr:127.0.0.1:$dp"
 
@@ -127,7 +127,7 @@ if [[ " $PARTS " == *" 1 "* || " $PARTS " == *" 1b "* ]]; then
     # TCP-specific: a destination that refuses connections is probed with a
     # few requests per interval; the rest get 503 + Retry-After at once
     p1="$(h_port)"; dead="$(h_port)"
-    h_kamailio p1-refused "$H_ROOT/cfg/kamailio/proxy1.cfg" -A "LISTEN=tcp:127.0.0.1:$p1" \
+    h_kamailio p1-refused "$H_ROOT/cfg/kamailio/proxy1.cfg" -A WITH_PLAIN -A "LISTEN=tcp:127.0.0.1:$p1" \
         -A "NEXT_HOP=\"sip:127.0.0.1:$dead;transport=tcp\"" -A "CDP_CONFIG=\"$H_DIR/cdp.xml\"" -A NO_AUTH
     uac refused tcp "127.0.0.1:$p1" 50 300
     wait_done refused
@@ -144,7 +144,7 @@ fi
 # ---- 2. RFC 7339 feedback from a UAS: malformed ignored, valid honoured ----------------------
 if [[ " $PARTS " == *" 2 "* ]]; then
 UP="$(h_port)"; P1="$(h_port)"
-h_kamailio p1-oc "$H_ROOT/cfg/kamailio/proxy1.cfg" -A "LISTEN=udp:127.0.0.1:$P1" \
+h_kamailio p1-oc "$H_ROOT/cfg/kamailio/proxy1.cfg" -A WITH_PLAIN -A "LISTEN=udp:127.0.0.1:$P1" \
     -A "NEXT_HOP=\"sip:127.0.0.1:$UP\"" -A "CDP_CONFIG=\"$H_DIR/cdp.xml\"" -A NO_AUTH
 DEST="udp:127.0.0.1:$UP"
 # uas_run NAME OCP CALLS : 3 calls to a UAS that answers with the given Via parameters
@@ -193,7 +193,7 @@ h_kamailio ds-fast "$H_ROOT/tests/cfg/ovsense-downstream.cfg" -A "LISTEN=udp:127
     -A "CONTACT=\"sip:ds@127.0.0.1:$DP\"" -A COST_US=200 -A WORKERS=2
 h_kamailio p2 "$H_ROOT/tests/cfg/ovsense-relay.cfg" -A "LISTEN=udp:127.0.0.1:$PP2" \
     -A "NEXT_HOP=\"sip:127.0.0.1:$DP\""
-h_kamailio p1 "$H_ROOT/cfg/kamailio/proxy1.cfg" -A "LISTEN=udp:127.0.0.1:$PP1" \
+h_kamailio p1 "$H_ROOT/cfg/kamailio/proxy1.cfg" -A WITH_PLAIN -A "LISTEN=udp:127.0.0.1:$PP1" \
     -A "NEXT_HOP=\"sip:127.0.0.1:$PP2\"" -A "CDP_CONFIG=\"$H_DIR/cdp.xml\"" -A NO_AUTH
 h_kamailio nvg "$H_ROOT/tests/cfg/ovsense-relay.cfg" -A "LISTEN=udp:127.0.0.1:$PN" \
     -A "NEXT_HOP=\"sip:127.0.0.1:$PP1\""

@@ -76,9 +76,9 @@ h_render "$H_ROOT/cfg/kamailio/cdp.xml.in" "$H_DIR/p1-cdp.xml" FQDN=p1.$DOM REAL
     SERVER_HOST=127.0.0.1 SERVER_PORT=3868 ACCEPT_PORT=3869
 H_NS="$HOM" h_kamailio proxy2 "$H_ROOT/cfg/kamailio/proxy2.cfg" -A "LISTEN=udp:$HOMEIP:$P2" \
     -A REG_MIN_EXPIRES=1 -A NO_ALG
-H_NS="$HOM" h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" -A "LISTEN=udp:$HOMEIP:$P1" \
+H_NS="$HOM" h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" -A WITH_PLAIN -A "LISTEN=udp:$HOMEIP:$P1" \
     -A "NEXT_HOP=\"sip:$HOMEIP:$P2\"" -A "CDP_CONFIG=\"$H_DIR/p1-cdp.xml\"" -A NO_AUTH
-H_NS="$NVG" h_kamailio nvg "$H_ROOT/cfg/kamailio/nvg.cfg" -A "LISTEN=udp:$ING:5060" \
+H_NS="$NVG" h_kamailio nvg "$H_ROOT/cfg/kamailio/nvg.cfg" -A WITH_PLAIN -A "LISTEN=udp:$ING:5060" \
     -A "INNER_LISTEN=udp:$INNER:5060" -A "ADVERTISE_IP=$EGR" -A "NEXT_HOP=\"sip:$HOMEIP:$P1\"" \
     -A "NVG_DOMAIN=\"$NVGD\"" -A 'INGRESS_NET="198.18.10.0/24"' -A "DB_URL=\"sqlite://$H_DIR/nvg.sqlite\"" \
     -A NVG_REGISTER -A REGISTER_EXPIRES=3600 -A MAX_BINDINGS=1000

@@ -11,7 +11,7 @@ P1="$(h_port)"; P2="$(h_port)"; NG="$(h_port)"; SP="$(h_port)"
 h_diameter_pair sm
 h_kamailio proxy2 "$H_ROOT/cfg/kamailio/proxy2.cfg" -A "LISTEN=udp:127.0.0.1:$P2" \
     -A "RTPENGINE_SOCK=\"udp:127.0.0.1:$NG\""
-h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" -A "LISTEN=udp:127.0.0.1:$P1" \
+h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" -A WITH_PLAIN -A "LISTEN=udp:127.0.0.1:$P1" \
     -A "NEXT_HOP=\"sip:127.0.0.1:$P2\"" -A "CDP_CONFIG=\"$H_CDP_XML\"" -A NO_AUTH
 
 N=20

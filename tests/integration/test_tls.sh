@@ -37,7 +37,7 @@ P1="$(h_port)"; P1T="$(h_port)"; P2="$(h_port)"
 h_kamailio proxy2 "$H_ROOT/cfg/kamailio/proxy2.cfg" -A "LISTEN=udp:127.0.0.1:$P2"
 h_kamailio_tls_cfg "$H_DIR/tls-proxy1.cfg" "$CERTS" "proxy1.$REALM"
 h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" -A "LISTEN=udp:127.0.0.1:$P1" \
-    -A WITH_TLS -A "TLS_LISTEN=tls:127.0.0.1:$P1T" -A "TLS_CONFIG=\"$H_DIR/tls-proxy1.cfg\"" \
+    -A "TLS_LISTEN=tls:127.0.0.1:$P1T" -A "TLS_CONFIG=\"$H_DIR/tls-proxy1.cfg\"" \
     -A "NEXT_HOP=\"sip:127.0.0.1:$P2\"" -A "CDP_CONFIG=\"$H_CDP_XML\""
 h_wait_for 45 bash -c "kamcmd -s unix:$H_DIR/proxy1.ctl hotp_auth.status | h_grepq 'peers_open: 1'" \
     || h_fail "cdp did not open the Diameter peer through stunnel: $(h_kamcmd proxy1 hotp_auth.status)"

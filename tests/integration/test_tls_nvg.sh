@@ -1,15 +1,21 @@
 #!/bin/bash
-# SIP over TLS between the NVG and Proxy 1 (issue 9), in the namespaces of
-# tests/lib/nvgnet.sh. Two private CAs (scripts/gen-certs.sh), as a
-# deployment needs them: the home CA signs the home proxies' certificates
-# and is the NVG's only trust anchor; the vehicle CA signs the NVGs'
-# certificates and is Proxy 1's trust anchor for its TLS clients.
-#  1. nvg.cfg -A WITH_TLS (NEXT_HOP sip:<Proxy 1>:5061;transport=tls) and
-#     proxy1.cfg -A WITH_TLS: the NVG registers its own AoR over TLS with its
-#     HOTP credential, MNs register through it, an MN calls a CN and hangs up
-#     (INVITE, ACK, BYE through the NVG and Proxy 1); on the egress link the
-#     NVG -> Proxy 1 traffic is TLS only: no SIP message in clear from the
-#     NVG's egress address;
+# SIP over TLS between the NVG and Proxy 1 (issue 9), the default of the
+# shipped cfgs, in the namespaces of tests/lib/nvgnet.sh. Two private CAs
+# (scripts/gen-certs.sh), as a deployment needs them: the home CA signs the
+# home proxies' certificates and is the NVG's only trust anchor; the
+# vehicle CA signs the NVGs' certificates and is Proxy 1's trust anchor for
+# its TLS clients.
+#  0. nvg.cfg without WITH_PLAIN and a NEXT_HOP without ;transport=tls: the
+#     NVG does not start, and says why;
+#  1. nvg.cfg and proxy1.cfg WITHOUT any transport flag (certificates,
+#     addresses, NEXT_HOP sip:<Proxy 1>:5061;transport=tls only): the NVG
+#     registers its own AoR over TLS with its HOTP credential, MNs register
+#     through it, an MN calls a CN and hangs up (INVITE, ACK, BYE through the
+#     NVG and Proxy 1); on the egress link the NVG -> Proxy 1 traffic is TLS
+#     only: no SIP message in clear from the NVG's egress address;
+#  1b. a plain UDP REGISTER with a valid HOTP credential sent to Proxy 1
+#     from the Internet side (the router): 403 + Warning "TLS required on
+#     the Internet leg", no Diameter request, no binding, OTP counter unused;
 #  2. Proxy 1 with a self-signed (untrusted) certificate for its own name:
 #     the NVG fails the handshake (chain verification), Proxy 1 receives no
 #     request;
@@ -42,13 +48,25 @@ tlscfg "$H_DIR/tls-nvg.cfg" "$CERTS/vehicles" "nvg-7.$DOM" "$CERTS/home/ca.pem"
 h_pass "certificates: home CA (proxy1), vehicle CA (nvg-7, nvg-9), a self-signed proxy1"
 
 nvgnet_topology
-P1TLS=(-A WITH_TLS -A "TLS_LISTEN=tls:$HOMEIP:5061")
+# no transport flag anywhere: TLS is the cfgs' default
+NVGNET_PLAIN=()
+P1TLS=(-A "TLS_LISTEN=tls:$HOMEIP:5061")
 NVGNET_P1_ARGS=("${P1TLS[@]}" -A "TLS_CONFIG=\"$H_DIR/tls-p1.cfg\"")
-nvgnet_home 5
+nvgnet_home 6
 # NVG_ARGS without its plain NEXT_HOP
 args=(); for a in "${NVG_ARGS[@]}"; do case "$a" in NEXT_HOP=*) unset 'args[-1]' ;; *) args+=("$a") ;; esac; done
-NVG_ARGS=("${args[@]}" -A "NEXT_HOP=\"sip:$HOMEIP:5061;transport=tls\"" -A WITH_TLS
-    -A "TLS_LISTEN=tls:$INNER:5060" -A "TLS_CONFIG=\"$H_DIR/tls-nvg.cfg\"")
+NVG_TLS=(-A "TLS_LISTEN=tls:$INNER:5060" -A "TLS_CONFIG=\"$H_DIR/tls-nvg.cfg\"")
+NVG_ARGS=("${args[@]}" -A "NEXT_HOP=\"sip:$HOMEIP:5061;transport=tls\"" "${NVG_TLS[@]}")
+printf '%s\n' "${NVG_ARGS[@]}" | grep -Eq '^(WITH_PLAIN|WITH_TLS)$' && h_fail "a transport flag in the NVG's arguments"
+
+# ---- 0. a plain NEXT_HOP without WITH_PLAIN: no start ------------------------------------
+mkdir -p "$H_DIR/chk.run"
+out="$(timeout 60 ip netns exec "$NVG" kamailio -f "$H_ROOT/cfg/kamailio/nvg.cfg" -DD -E -e -m 64 \
+    -M 8 -Y "$H_DIR/chk.run" -L "$H_KAM_MPATH" -A "CTL_SOCK=\"unix:$H_DIR/chk.ctl\"" "${args[@]}" \
+    "${NVG_TLS[@]}" 2>&1)" && h_fail "the NVG started with a plain NEXT_HOP in TLS mode"
+grep -q "has no ;transport=tls" <<<"$out" \
+    || h_fail "no clear error for a plain NEXT_HOP: $(tail -3 <<<"$out")"
+h_pass "nvg.cfg with NEXT_HOP sip:$HOMEIP:5060 (no ;transport=tls) and no WITH_PLAIN: start-up refused ('$(grep -o "next hop '[^']*' has no ;transport=tls" <<<"$out")')"
 p1_requests() { h_kamcmd "$1" stats.get_statistics core: 2>/dev/null | awk '$1 == "core:rcv_requests" { print $3 }'; }
 
 # ---- 1. registrations and a call over TLS -------------------------------------------------
@@ -84,6 +102,36 @@ appd="$(tshark -r "$H_DIR/egress.pcap" -d tcp.port==5061,tls -Y "tls.app_data &&
 [ "$hello" -ge 1 ] && [ "$appd" -ge 6 ] || h_fail "egress link: $hello ClientHello, $appd TLS records with data from the NVG"
 strings "$H_DIR/egress.pcap" | h_grepq "nvg-7@$DOM" && h_fail "the NVG's AoR appears in clear on the egress link"
 h_pass "egress link: $hello TLS handshake(s) from the NVG, $appd TLS records with data, 0 SIP messages in clear from $EGR"
+
+# ---- 1b. plain UDP from the Internet side to Proxy 1: refused --------------------------------
+stat() { h_kamcmd "$1" stats.get_statistics "$2" 2>/dev/null | awk -v n="$2" '$1 == n { print $3 }'; }
+uar0="$(stat proxy1 hotp_auth:uar_sent)"; mar0="$(stat proxy1 hotp_auth:mar_sent)"
+otp6="$(oathtool --hotp -c 0 "$(nvgnet_secret 6)")"
+ip netns exec "$RTR" python3 - "$HOMEIP" "$DOM" "$otp6" > "$H_DIR/plain.out" 2>&1 <<'PY' || h_fail "plain REGISTER: no answer ($(cat "$H_DIR/plain.out"))"
+import socket, sys
+p1, dom, otp = sys.argv[1:4]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("198.18.30.1", 5099)); s.settimeout(5)
+req = ("REGISTER sip:%s SIP/2.0\r\nVia: SIP/2.0/UDP 198.18.30.1:5099;rport;branch=z9hG4bK-plain-1\r\n"
+       "Max-Forwards: 70\r\nFrom: <sip:mn-6@%s>;tag=p1\r\nTo: <sip:mn-6@%s>\r\n"
+       "Call-ID: plain-1@internet\r\nCSeq: 1 REGISTER\r\nContact: <sip:mn-6@198.18.30.1:5099>\r\n"
+       "Authorization: HOTP username=\"mn-6\", realm=\"%s\", otp=\"%s\"\r\n"
+       "Expires: 600\r\nContent-Length: 0\r\n\r\n") % (dom, dom, dom, dom, otp)
+s.sendto(req.encode(), (p1, 5060))
+while True:
+    r = s.recv(65535).decode()
+    if not r.startswith("SIP/2.0 1"):
+        print(r); break
+PY
+head -1 "$H_DIR/plain.out" | grep -q "^SIP/2.0 403" || h_fail "plain REGISTER from the Internet: $(head -1 "$H_DIR/plain.out")"
+grep -q '^Warning: 399 .*"TLS required on the Internet leg"' "$H_DIR/plain.out" \
+    || h_fail "403 without the Warning: $(cat "$H_DIR/plain.out")"
+[ "$(stat proxy1 hotp_auth:uar_sent)" = "$uar0" ] && [ "$(stat proxy1 hotp_auth:mar_sent)" = "$mar0" ] \
+    || h_fail "Diameter requests were sent for the plain REGISTER (uar $uar0 -> $(stat proxy1 hotp_auth:uar_sent), mar $mar0 -> $(stat proxy1 hotp_auth:mar_sent))"
+h_kamcmd proxy2 ul.lookup location mn-6 2>&1 | grep -q "Address:" && h_fail "mn-6 got a binding from the plain REGISTER"
+# the OTP of counter 0 is still unused: mn-6 registers with it through the NVG (TLS)
+nvgnet_register_mns 6 6 0 reg6 || h_fail "mn-6 could not register with the OTP the plain REGISTER carried (reg6.log)"
+h_pass "plain UDP REGISTER from the Internet side (198.18.30.1) with a valid OTP: $(head -1 "$H_DIR/plain.out" | tr -d '\r'), $(grep '^Warning' "$H_DIR/plain.out" | tr -d '\r'); no UAR/MAR sent, no binding, the OTP was still valid through the NVG's TLS leg"
 
 # ---- 2. and 3. Proxy 1 with a certificate the NVG must refuse ---------------------------------
 h_stop proxy1; h_stop nvg

@@ -114,7 +114,7 @@ alg_proxies() {
     H_NS="$HOME_NS" h_kamailio proxy2 "$H_ROOT/cfg/kamailio/proxy2.cfg" "${ALG_P2_ARGS[@]}"
     h_render "$H_ROOT/cfg/kamailio/cdp.xml.in" "$H_DIR/p1-cdp.xml" FQDN=p1.$DOM REALM=$DOM \
         SERVER_HOST=127.0.0.1 SERVER_PORT=3868 ACCEPT_PORT=3869
-    H_NS="$HOME_NS" h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" -A "LISTEN=udp:$ALG_EX:$P1" \
+    H_NS="$HOME_NS" h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" -A WITH_PLAIN -A "LISTEN=udp:$ALG_EX:$P1" \
         -A "NEXT_HOP=\"sip:$ALG_IN:$P2\"" -A "CDP_CONFIG=\"$H_DIR/p1-cdp.xml\"" -A NO_AUTH -A NO_OVSENSE
 }
 

@@ -17,7 +17,10 @@
 #   nvgnet_home N            Diameter, accounts nvg-7 and mn-1..mn-N (secret
 #                            of mn-i: nvgnet_secret i), Proxy 2, Proxy 1
 #                            (more -A for it in NVGNET_P1_ARGS); sets
-#                            NVG_ARGS: the NVG's -A list (HOTP, SQLite)
+#                            NVG_ARGS: the NVG's -A list (HOTP, SQLite).
+#                            NVG <-> Proxy 1 is plain UDP (-A WITH_PLAIN on
+#                            both) unless NVGNET_PLAIN=() is set before: then
+#                            the caller adds the TLS -A (test_tls_nvg.sh)
 #   nvgnet_nvg NAME [-A ...] start (or restart) the NVG as NAME; waits for
 #                            its own registration (NVGNET_T_CTL: ms when
 #                            its control socket first answered)
@@ -25,6 +28,7 @@
 #                            the NVG with the OTP of COUNTER (SIPp, all 200)
 NVGNET_DOM=vpn.example.com
 NVGNET_P1_ARGS=()
+NVGNET_PLAIN=(-A WITH_PLAIN)
 NVGNET_NVGD=nvg-7.vpn.example.com
 ING=198.18.10.1 INNER=198.18.99.1 EGR=198.18.20.2 HOMEIP=198.18.30.2 MNIP=198.18.10.2
 
@@ -63,12 +67,12 @@ nvgnet_home() {
     done
     H_NS="$HOM" h_kamailio proxy2 "$H_ROOT/cfg/kamailio/proxy2.cfg" -A "LISTEN=udp:$HOMEIP:5070" \
         -A REG_MIN_EXPIRES=1 -A NO_ALG
-    H_NS="$HOM" h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" -A "LISTEN=udp:$HOMEIP:5060" \
+    H_NS="$HOM" h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" "${NVGNET_PLAIN[@]}" -A "LISTEN=udp:$HOMEIP:5060" \
         -A "NEXT_HOP=\"sip:$HOMEIP:5070\"" -A "CDP_CONFIG=\"$H_CDP_XML\"" -A NO_OVSENSE \
         "${NVGNET_P1_ARGS[@]}"
     h_wait_for 45 bash -c "kamcmd -s unix:$H_DIR/proxy1.ctl hotp_auth.status | h_grepq 'peers_open: 1'" \
         || h_fail "Proxy 1's cdp did not open the Diameter peer"
-    NVG_ARGS=(-A "LISTEN=udp:$ING:5060" -A "INNER_LISTEN=udp:$INNER:5060" -A "ADVERTISE_IP=$EGR"
+    NVG_ARGS=("${NVGNET_PLAIN[@]}" -A "LISTEN=udp:$ING:5060" -A "INNER_LISTEN=udp:$INNER:5060" -A "ADVERTISE_IP=$EGR"
         -A "NEXT_HOP=\"sip:$HOMEIP:5060\"" -A "NVG_DOMAIN=\"$NVGNET_NVGD\""
         -A 'INGRESS_NET="198.18.10.0/24"' -A "DB_URL=\"sqlite://$H_DIR/nvg.sqlite\""
         -A NVG_REGISTER -A REGISTER_EXPIRES=600 -A NVG_TIMER=1
