@@ -61,9 +61,13 @@ printf '%s\n' "${NVG_ARGS[@]}" | grep -Eq '^(WITH_PLAIN|WITH_TLS)$' && h_fail "a
 
 # ---- 0. a plain NEXT_HOP without WITH_PLAIN: no start ------------------------------------
 mkdir -p "$H_DIR/chk.run"
-out="$(timeout 60 ip netns exec "$NVG" kamailio -f "$H_ROOT/cfg/kamailio/nvg.cfg" -DD -E -e -m 64 \
+timeout 20 ip netns exec "$NVG" kamailio -f "$H_ROOT/cfg/kamailio/nvg.cfg" -DD -E -e -m 64 \
     -M 8 -Y "$H_DIR/chk.run" -L "$H_KAM_MPATH" -A "CTL_SOCK=\"unix:$H_DIR/chk.ctl\"" "${args[@]}" \
-    "${NVG_TLS[@]}" 2>&1)" && h_fail "the NVG started with a plain NEXT_HOP in TLS mode"
+    -A "NEXT_HOP=\"sip:$HOMEIP:5060\"" "${NVG_TLS[@]}" > "$H_DIR/chk.log" 2>&1
+rc=$?
+out="$(cat "$H_DIR/chk.log")"
+[ "$rc" = 124 ] && h_fail "the NVG started (and ran 20 s) with a plain NEXT_HOP in TLS mode"
+[ "$rc" = 0 ] && h_fail "the NVG exited 0 with a plain NEXT_HOP in TLS mode"
 grep -q "has no ;transport=tls" <<<"$out" \
     || h_fail "no clear error for a plain NEXT_HOP: $(tail -3 <<<"$out")"
 h_pass "nvg.cfg with NEXT_HOP sip:$HOMEIP:5060 (no ;transport=tls) and no WITH_PLAIN: start-up refused ('$(grep -o "next hop '[^']*' has no ;transport=tls" <<<"$out")')"
