@@ -18,6 +18,11 @@
 #                         rest of the chain, the report says so)
 #   --no-firewall         the home edge forwards everything (to tell firewall
 #                         effects from the rest; the report says so)
+#   --plain               NVG <-> Proxy 1 in plain UDP (cfgs' -A WITH_PLAIN);
+#                         default: mutual TLS (test certificates, two CAs,
+#                         in the run dir; the egress captures are read with
+#                         the TLS key log of Proxy 1). The --baseline's MNs
+#                         are SIPp (no TLS): its Proxy 1 is always plain
 #   --baseline            then the same scenario again in the per-MN baseline
 #                         (the vehicle's router a plain NAT router, every MN
 #                         registers with digest and re-INVITEs its calls
@@ -39,11 +44,11 @@ set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export SENEMO_BUILD="${SENEMO_BUILD:-$ROOT/build}"
 
-usage() { sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,39p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 die() { echo "senemo demo: $*" >&2; exit 2; }
 
 VEHICLES=2; MNS=50; CALLS=20; MOVES=3; PROFILES="wlan wlan wlan"; BASELINE=0; KEEP=0
-OUT="$SENEMO_BUILD/demo"; AUTH=hotp; MOVE_GAP=""; FIREWALL=1
+OUT="$SENEMO_BUILD/demo"; AUTH=hotp; MOVE_GAP=""; FIREWALL=1; DEMO_TLS=1
 # nvg: the SeNEMO scenario; baseline: the same scenario per MN (the run
 # --baseline starts after its own, as a child: --run-baseline)
 DEMO_MODE=nvg; ARGS=("$@")
@@ -60,6 +65,7 @@ while [ $# -gt 0 ]; do
         --baseline) BASELINE=1; shift ;;
         --run-baseline) DEMO_MODE=baseline; shift ;;
         --no-firewall) FIREWALL=0; shift ;;
+        --plain) DEMO_TLS=0; shift ;;
         --keep) KEEP=1; shift ;;
         --out) OUT="${2:-}"; [ -n "$OUT" ] || die "--out needs a directory"; shift 2 ;;
         -h|--help) usage 0 ;;
@@ -119,6 +125,8 @@ fi
 source "$ROOT/tests/lib/harness.sh"
 # shellcheck source=../tests/lib/netns.sh
 source "$ROOT/tests/lib/netns.sh"
+# shellcheck source=../tests/lib/tls.sh
+source "$ROOT/tests/lib/tls.sh"
 for f in topology daemons provision traffic moves report; do
     # shellcheck disable=SC1090
     source "$ROOT/scripts/demo/$f.sh"
@@ -209,6 +217,12 @@ if [ "$DEMO_MODE" = baseline ]; then CAP_NVG_HANDOFF=0; CAP_P2_HANDOFF=0; CAP_NV
 if [ "$AUTH" = hotp ] && [ "$CAP_NVG_HOTP" = 0 ] && [ "$DEMO_MODE" = nvg ]; then
     note "cfg/kamailio/nvg.cfg has no HOTP credential (HOTP_SECRET_FILE) for the NVG's own requests: Proxy 1 refuses the NVG's own REGISTER (and handoff request), so requests toward the MNs cannot be resolved"
 fi
+# the baseline's MNs (SIPp) talk to Proxy 1 directly and speak no TLS
+[ "$DEMO_MODE" = baseline ] && DEMO_TLS=0
+if [ "$DEMO_TLS" = 1 ] && ! cfg_has_define "$H_ROOT/cfg/kamailio/proxy1.cfg" WITH_PLAIN; then
+    DEMO_TLS=0; note "cfg/kamailio/proxy1.cfg has no WITH_PLAIN (TLS not the default yet): NVG <-> Proxy 1 plain"
+fi
+[ "$DEMO_TLS" = 0 ] && [ "$DEMO_MODE" = nvg ] && note "--plain: NVG <-> Proxy 1 in plain UDP (-A WITH_PLAIN)"
 [ "$FIREWALL" = 0 ] && note "--no-firewall: the home edge forwards everything"
 [ "$DEMO_MODE" = baseline ] && note "baseline: the vehicles' routers are plain NAT routers (no NVG; MN SIP ports forwarded); every MN registers with digest and re-registers and re-INVITEs its calls itself after a move"
 [ "$AUTH" = none ] && [ "$DEMO_MODE" = nvg ] && note "--auth none: Proxy 1 relays without authentication (the MNs' HOTP credentials are ignored)"
@@ -238,7 +252,7 @@ for v in 1 2; do
     # SIP, and IP fragments (a large SIP message, e.g. the handoff list,
     # spans several; only the first carries the UDP header)
     H_NS="$(nvg_ns "$v")" h_start "cap-egress$v" dumpcap -q -i egr0 \
-        -f "udp port 5060 or (ip[6:2] & 0x1fff != 0)" -w "$H_DIR/egress$v.pcapng"
+        -f "udp port 5060 or tcp port $P1_TLS_PORT or (ip[6:2] & 0x1fff != 0)" -w "$H_DIR/egress$v.pcapng"
 done
 # (media of the ALG's external side, and SIP sent from outside straight to
 # Proxy 2, which the firewall refuses)
@@ -263,6 +277,7 @@ else
     demo_provision "$MNS"
     phase "provisioned $PROVISIONED HOTP accounts with senemo-hotp (2 NVGs, $((2 * MNS)) MNs)"
 fi
+[ "$DEMO_TLS" = 1 ] && demo_tls_certs
 demo_daemons
 for v in 1 2; do
     if [ "$DEMO_MODE" = baseline ]; then

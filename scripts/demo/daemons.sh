@@ -34,6 +34,26 @@ demo_links() {
     done
 }
 
+# ---- TLS between the NVGs and Proxy 1 (the cfgs' default; --plain: none) -----------------
+# two private CAs as a deployment has them: the home CA signs Proxy 1's
+# certificate and is the NVGs' only trust anchor, the vehicle CA signs the
+# NVGs' certificates and is Proxy 1's trust anchor for its TLS clients
+demo_tls_certs() {
+    local c="$H_DIR/certs" v
+    h_tls_certs --ca-name "SeNEMO demo home CA" "$c/home" "proxy1.$DEMO_DOMAIN"
+    h_tls_certs --ca-name "SeNEMO demo vehicle CA" "$c/vehicles" "nvg-1.$DEMO_DOMAIN" "nvg-2.$DEMO_DOMAIN"
+    h_kamailio_tls_cfg "$H_DIR/tls-proxy1.cfg" "$c/home" "proxy1.$DEMO_DOMAIN" "$c/vehicles/ca.pem"
+    for v in 1 2; do
+        h_kamailio_tls_cfg "$H_DIR/tls-nvg$v.cfg" "$c/vehicles" "nvg-$v.$DEMO_DOMAIN" "$c/home/ca.pem"
+    done
+    # Proxy 1 writes its TLS session secrets here (senemo-sslkeylog,
+    # LD_PRELOAD): the report reads the egress captures as SIP with them
+    DEMO_TLS_KEYLOG="$H_DIR/tls-keys.log"
+    : > "$DEMO_TLS_KEYLOG"; chmod 600 "$DEMO_TLS_KEYLOG"
+    [ -f "$H_BUILD/tools/libsenemo-sslkeylog.so" ] \
+        || note "no $H_BUILD/tools/libsenemo-sslkeylog.so: the egress captures cannot be decrypted, the report shows no SIP on the egress links"
+}
+
 # ---- daemons ------------------------------------------------------------------------
 NG_PORT=2223 GUARD_NG_PORT=2224 GUARD_QUEUE=100
 demo_daemons() {
@@ -84,6 +104,16 @@ demo_daemons() {
     # (the baseline always authenticates: digest, whatever --auth says)
     [ "$AUTH" = none ] && [ "$DEMO_MODE" = nvg ] && p1args+=(-A NO_AUTH)
     cfg_has_define "$H_ROOT/cfg/kamailio/proxy1.cfg" HOME_NET && p1args+=(-A "HOME_NET=\"$P2_IP/32\"")
+    # the Internet leg: mutual TLS (plain from the home network: Proxy 2,
+    # HOME_NET), or plain everywhere (--plain, the baseline)
+    local p1env=()
+    if [ "${DEMO_TLS:-0}" = 1 ]; then
+        # (client certificates: hosts under vpn.example.com, TLS_PEER_DOMAIN_RE's default)
+        p1args+=(-A "TLS_LISTEN=tls:$P1_IP:$P1_TLS_PORT" -A "TLS_CONFIG=\"$H_DIR/tls-proxy1.cfg\"")
+        [ -f "$H_BUILD/tools/libsenemo-sslkeylog.so" ] && p1env=1
+    else
+        cfg_has_define "$H_ROOT/cfg/kamailio/proxy1.cfg" WITH_PLAIN && p1args+=(-A WITH_PLAIN)
+    fi
     # the baseline: stock digest (auth_db) for requests without HOTP, Path
     [ "$DEMO_MODE" = baseline ] && p1args+=(-A WITH_DIGEST -A "DB_URL=\"sqlite://$DEMO_DIGEST_DB\"" -A WITH_PATH)
     # cdp (Kamailio 5.6) sometimes sends its CER without Host-IP-Address
@@ -93,7 +123,12 @@ demo_daemons() {
     # start of Proxy 1 gets it; noted in the report when it happens.
     local try
     for try in 1 2 3; do
-        H_NS="$NS_HOME" h_kamailio "proxy1" "$H_ROOT/cfg/kamailio/proxy1.cfg" "${p1args[@]}"
+        if [ "${#p1env[@]}" -gt 0 ]; then
+            LD_PRELOAD="$H_BUILD/tools/libsenemo-sslkeylog.so" SSLKEYLOGFILE="$DEMO_TLS_KEYLOG" \
+                H_NS="$NS_HOME" h_kamailio "proxy1" "$H_ROOT/cfg/kamailio/proxy1.cfg" "${p1args[@]}"
+        else
+            H_NS="$NS_HOME" h_kamailio "proxy1" "$H_ROOT/cfg/kamailio/proxy1.cfg" "${p1args[@]}"
+        fi
         [ "$AUTH" = hotp ] || break
         if h_wait_for 12 bash -c "kamcmd -s unix:$H_DIR/proxy1.ctl hotp_auth.uar sip:nvg-1@$DEMO_DOMAIN | h_grepq -E '^[0-9]+\$'"; then
             break
@@ -110,13 +145,20 @@ demo_daemons() {
     for v in 1 2; do
         local a; a="$(eval echo "\$ATT_$v")"
         local args=(-A "LISTEN=udp:$(ing_ip "$v"):5060" -A "INNER_LISTEN=udp:$(inner_ip "$v"):5060"
-            -A "NEXT_HOP=\"sip:$P1_IP:$P1_PORT\""
             -A "NVG_DOMAIN=\"nvg-$v.$DEMO_DOMAIN\"" -A "INGRESS_NET=\"$(ing_net "$v")\""
             -A "DB_URL=\"sqlite://$H_DIR/nvg$v.sqlite\"" -A NVG_REGISTER -A REGISTER_EXPIRES=600
             -A NVG_TIMER=1 -A MAX_EXPIRES=3600
             # only home (Proxy 1) may send requests in on the egress side: a
             # request for an MN from anywhere else gets 403 at the NVG
             -A "HOME_PEERS=\"$P1_IP/32\"")
+        if [ "${DEMO_TLS:-0}" = 1 ]; then
+            # to Proxy 1 over mutual TLS, from the TLS socket on the inner address
+            args+=(-A "NEXT_HOP=\"sip:$P1_IP:$P1_TLS_PORT;transport=tls\""
+                -A "TLS_LISTEN=tls:$(inner_ip "$v"):5060" -A "TLS_CONFIG=\"$H_DIR/tls-nvg$v.cfg\"")
+        else
+            args+=(-A "NEXT_HOP=\"sip:$P1_IP:$P1_PORT\"")
+            cfg_has_define "$H_ROOT/cfg/kamailio/nvg.cfg" WITH_PLAIN && args+=(-A WITH_PLAIN)
+        fi
         if cap_nvg_egress_if; then
             args+=(-A 'EGRESS_IF="egr0"')
         else

@@ -26,11 +26,22 @@ MODE = run.get("mode", "nvg")
 BL = MODE == "baseline"
 
 
-def tshark(pcap, fields, dfilter=None):
+# the Internet leg NVG <-> Proxy 1 in TLS (the default; --plain: UDP): the
+# egress captures are read with Proxy 1's TLS key log (senemo-sslkeylog)
+TLS = bool(run.get("tls", 0))
+TLS_PORT = int(run.get("tls_port", 5061))
+TLS_KEYLOG = run.get("tls_keylog", "")
+
+
+def tshark(pcap, fields, dfilter=None, occurrence="f"):
     """rows of FIELDS (strings) for each packet of PCAP matching DFILTER"""
     if not os.path.exists(pcap):
         return []
-    cmd = ["tshark", "-r", pcap, "-T", "fields", "-E", "separator=\t", "-E", "occurrence=f"]
+    cmd = ["tshark", "-r", pcap, "-T", "fields", "-E", "separator=\t", "-E", "occurrence=" + occurrence]
+    if TLS and os.path.basename(pcap).startswith("egress"):
+        cmd += ["-d", "tcp.port==%d,tls" % TLS_PORT]
+        if TLS_KEYLOG and os.path.exists(TLS_KEYLOG):
+            cmd += ["-o", "tls.keylog_file:" + TLS_KEYLOG]
     if dfilter:
         cmd += ["-Y", dfilter]
     for f in fields:
@@ -67,6 +78,32 @@ def sip_msgs(v):
 
 
 EGRESS = {v: sip_msgs(v) for v in (1, 2)}
+
+
+# every packet of the Internet leg's SIP on the egress link: with TLS the
+# link carries TCP (handshakes, ACKs) and TLS records, not datagrams. Per
+# frame: time, IP length, TLS records of application data, SIP messages.
+def link_frames(v):
+    out = []
+    for r in tshark(os.path.join(D, "egress%d.pcapng" % v),
+                    ["frame.time_epoch", "ip.len", "tcp.port", "tls.record.content_type", "sip.CSeq"],
+                    "tcp.port==%d || udp.port==5060 || ip.flags.mf==1 || ip.frag_offset>0" % TLS_PORT,
+                    occurrence="a"):
+        r += [""] * (5 - len(r))
+        ct = [x for x in r[3].split(",") if x]
+        out.append({"t": float(r[0]), "len": sum(int(x) for x in r[1].split(",") if x),
+                    "tcp": r[2] != "", "tls_app": ct.count("23"),
+                    "sip": len([x for x in r[4].split(",") if x]) if r[4] else 0})
+    return out
+
+
+LINK = {v: link_frames(v) for v in (1, 2)} if TLS else {1: [], 2: []}
+# Kamailio writes one SIP message per TLS record: checked on this run's
+# captures (TLS records of application data = SIP messages decrypted from them)
+tls_check = {"tls_app_records": sum(f["tls_app"] for v in (1, 2) for f in LINK[v]),
+             "sip_msgs_in_tls": sum(f["sip"] for v in (1, 2) for f in LINK[v] if f["tcp"]),
+             "frames_with_several_records": sum(1 for v in (1, 2) for f in LINK[v] if f["tls_app"] > 1),
+             "keylog": bool(TLS_KEYLOG and os.path.exists(TLS_KEYLOG) and os.path.getsize(TLS_KEYLOG) > 0)} if TLS else None
 
 
 def label(m):
@@ -300,7 +337,11 @@ for k, r in enumerate(rows):
             "list_200s": len([m for m in ms if m["callid"] in ho_cids and m["status"] == 200]),
             "vehicle": v, "from_access": int(r[3].split(",")[vs.index(v)].split(":")[1]),
             "to_access": int(r[4].split(",")[vs.index(v)].split(":")[1]),
-            "egress_msgs": len(ms), "egress_bytes": sum(m["len"] for m in ms),
+            "egress_msgs": len(ms),
+            "egress_bytes": sum(f["len"] for f in LINK[v] if t <= f["t"] < end) if TLS else sum(m["len"] for m in ms),
+            # TLS: every byte of the Internet leg's SIP in the window (TCP
+            # and TLS headers, handshakes, ACKs), and the TLS records of data
+            "egress_tls_records": sum(f["tls_app"] for f in LINK[v] if t <= f["t"] < end) if TLS else None,
             "sequence": [label(m) for m in ms][:40],
             "nvg_register": 0 if BL else len([m for m in reg if m["method"] == "REGISTER"]),
             "mn_registers": len([m for m in reg if m["method"] == "REGISTER"]) if BL else 0,
@@ -526,6 +567,8 @@ rep = {
     "nvg_registered": [bool(x) for x in run["nvg_registered"]],
     "firewall_drops": run.get("firewall_drops", 0),
     "firewall": bool(run.get("firewall", 1)),
+    "internet_leg": "tls" if TLS else "udp",
+    "tls_check": tls_check,
     "diagnostics": diag,
     "nvg_stats": {"nvg-%d" % v: nvg_stats[v] for v in (1, 2)},
     "baseline": baseline,
@@ -715,6 +758,9 @@ if rep["notes"]:
 L.append("## How each figure is measured")
 L.append("")
 L.append("- Egress: dumpcap on each NVG's egress interface (SIP and IP fragments) for the whole run; a move's window runs from the address change to the next move (or the move gap). *handoff* = the NVG's own REGISTER and its URI-list INVITE transaction; *per-dialog* = re-INVITEs in the calls' dialogs (the NVG's fallback, or from home).")
+if TLS:
+    L.append("- Internet leg NVG <-> Proxy 1: mutual TLS (the cfgs' default; `--plain` for UDP). The egress captures are decrypted with Proxy 1's TLS key log (senemo-sslkeylog, test keys of this run only) to tell the SIP messages apart; *egress SIP msgs* counts the SIP messages (this run: %d TLS records of application data carried %d SIP messages, %d frames with more than one record: one SIP message per record); *egress bytes* are every IP byte of the leg in the window: TLS records, TCP headers, handshakes, ACKs, and the plain UDP of the inbound leg (home -> NVG requests and the NVG's answers stay UDP)." % (
+        tls_check["tls_app_records"], tls_check["sip_msgs_in_tls"], tls_check["frames_with_several_records"]))
 L.append("- Signalling done: address change -> the URI-list INVITE's final response (else the REGISTER's) on the egress link.")
 L.append("- Media: senemo-srtp at every MN and CN (50 packets/s each way per call); arrivals captured where they are received. Completion: address change -> end of the first interruption (> 3 packet times) of every affected call's streams, both directions; largest gap: the largest interarrival gap in the window (stalls of this shared 2-core machine count too). A call is lost when a stream has no packet after a move (within the window) or its BYE is not answered 200.")
 L.append("- Registration: REGISTER -> 200 per transaction on the egress capture (messages counted there); the MN's view from SIPp's response times.")
@@ -735,6 +781,10 @@ print("SeNEMO demo%s: 2 vehicles x %d MNs, %d calls, %d moves (%s)" % (
 print("  registrations  %d/%d ok, %s SIP msgs per REGISTER on the egress link, latency p50 %s ms (MN sees %s ms)" % (
     run["reg_ok"], 2 * N, fmt(registration["sip_msgs_per_register"]), fmt(registration["latency_ms_p50"]),
     fmt(registration["mn_rtt_ms_p50"])))
+if TLS:
+    print("  internet leg   NVG <-> Proxy 1 over mutual TLS: %d TLS records of data carried %d SIP messages%s; bytes = every IP byte of the leg" % (
+        tls_check["tls_app_records"], tls_check["sip_msgs_in_tls"],
+        "" if tls_check["keylog"] else " (no key log: SIP not readable)"))
 print("  calls          %d set up of %d, %d lost%s" % (established, run["calls_total"], len(lost_calls),
                                                        "" if run["media_on"] else " (signalling only: no media)"))
 print("  %-5s %-8s %-7s %6s %8s %7s %11s %11s %10s %8s" % ("move", "vehicle", "access", "msgs", "handoff", "bytes", "signalling", "completion", "max_gap", "lost"))

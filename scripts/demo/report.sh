@@ -28,6 +28,7 @@ demo_report() {
  "reg_t0":$REG_T0,"reg_t1":$REG_T1,"reg_ok":$REG_OK,"reg_fail":$REG_FAIL,
  "calls_total":$CALLS_TOTAL,"calls_up":$CALLS_UP,"calls_t0":$CALLS_T0,"calls_t1":$CALLS_T1,
  "provisioned":$PROVISIONED,"firewall":$FIREWALL,"firewall_drops":${FW_DROPS:-0},
+ "tls":${DEMO_TLS:-0},"tls_port":$P1_TLS_PORT,"tls_keylog":"${DEMO_TLS_KEYLOG:-}",
  "addr":{"p1":"$P1_IP","p2":"$P2_IP","alg_ext":"$ALG_EXT_IP","cn":"$CN_IP","mn1":"$(mn_ip 1)","mn2":"$(mn_ip 2)"},
  "dir":"$H_DIR","out":"$OUT","started":$DEMO_T0,"notes":[${notes_json%,}]}
 JSON
@@ -43,6 +44,8 @@ JSON
     # the egress SIP captures and the SIPp summaries stay with the report
     mkdir -p "$OUT/captures"
     cp "$H_DIR"/egress*.pcapng "$H_DIR/moves.tsv" "$H_DIR/calls.tsv" "$OUT/captures/" 2>/dev/null
+    # (TLS: the run's test session keys, to read the captures: tshark -o tls.keylog_file:...)
+    [ -n "${DEMO_TLS_KEYLOG:-}" ] && cp "$DEMO_TLS_KEYLOG" "$OUT/captures/" 2>/dev/null
     cat "$H_DIR/report.out"
     echo "written: $OUT/report.md $OUT/report.json $(ls "$OUT"/demo-*.png 2>/dev/null | tr '\n' ' ')"
     return "$rc"

@@ -30,7 +30,7 @@
 # default route follows: what a real handover does to the NVG.
 
 DEMO_DOMAIN=vpn.example.com
-P1_IP=198.18.80.2; P1_PORT=5060
+P1_IP=198.18.80.2; P1_PORT=5060; P1_TLS_PORT=5061
 ALG_EXT_IP=198.18.80.3
 P2_IP=198.18.90.1; P2_PORT=5070
 CN_IP=198.18.90.2
@@ -91,6 +91,7 @@ demo_topology() {
         $f -A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
         $f -A FORWARD -i dmz0 -o core0 -j ACCEPT
         $f -A FORWARD -i core0 -o dmz0 -p udp -d "$P1_IP" --dport "$P1_PORT" -j ACCEPT
+        $f -A FORWARD -i core0 -o dmz0 -p tcp -d "$P1_IP" --dport "$P1_TLS_PORT" -j ACCEPT
         $f -A FORWARD -i core0 -o dmz0 -p udp -d "$ALG_EXT_IP" --dport "$ALG_PORT_MIN:$ALG_PORT_MAX" -j ACCEPT
         # explicit, so its counters show what the firewall refused
         $f -A FORWARD -i core0 -o dmz0 -j DROP

@@ -1,7 +1,9 @@
 # shellcheck shell=bash
 # TLS pieces of the test harness (source after harness.sh):
-#   h_tls_certs DIR NAME...        private CA + certificates (scripts/gen-certs.sh)
-#   h_kamailio_tls_cfg OUT DIR NAME  a Kamailio tls.cfg for NAME's certificate
+#   h_tls_certs [--ca-name CN] DIR NAME...  private CA + certificates
+#                                  (scripts/gen-certs.sh; one CA per DIR)
+#   h_kamailio_tls_cfg OUT DIR NAME [CA]  a Kamailio tls.cfg for NAME's
+#                                  certificate, trusting CA (DIR/ca.pem)
 #   h_diameter_pair_tls PREFIX DIR   like h_diameter_pair, but freeDiameter is
 #       reachable over TLS only (SecPort) and Kamailio's cdp reaches it through
 #       a local stunnel client presenting DIR/PREFIX-proxy.vpn.example.com.pem.
@@ -13,15 +15,17 @@
 #       CERT_BASE.pem/.key (for probes with their own identity).
 
 h_tls_certs() {
+    local opts=()
+    [ "$1" = --ca-name ] && { opts=(--ca-name "$2"); shift 2; }
     local dir="$1"; shift
-    "$H_ROOT/scripts/gen-certs.sh" "$dir" "$@" > "$H_DIR/gen-certs.log" 2>&1 \
+    "$H_ROOT/scripts/gen-certs.sh" "${opts[@]}" "$dir" "$@" > "$H_DIR/gen-certs.log" 2>&1 \
         || h_fail "gen-certs.sh failed: $(cat "$H_DIR/gen-certs.log")"
 }
 
 h_kamailio_tls_cfg() {
-    local out="$1" dir="$2" name="$3"
+    local out="$1" dir="$2" name="$3" ca="${4:-$2/ca.pem}"
     h_render "$H_ROOT/cfg/kamailio/tls.cfg.in" "$out" \
-        KEY="$dir/$name.key" CERT="$dir/$name.pem" CA="$dir/ca.pem"
+        KEY="$dir/$name.key" CERT="$dir/$name.pem" CA="$ca"
 }
 
 h_diameter_pair_tls() {
