@@ -60,6 +60,10 @@
 #include "core/mem/shm_mem.h"
 #include "core/cfg/cfg_struct.h"
 #include "core/socket_info.h"
+#include "core/tcp_conn.h"
+#include "core/pass_fd.h"
+#include "core/resolve.h"
+#include "core/parser/parse_uri.h"
 #include "core/parser/msg_parser.h"
 #include "core/parser/parse_rr.h"
 #include "core/parser/parse_to.h"
@@ -540,6 +544,56 @@ static void ho_finish(const char *how)
 static void ho_send_list(void);
 
 /* address change -> REGISTER (+ the list) */
+/* A TCP/TLS connection to Proxy 1 (outbound_proxy with ;transport=tls or
+ * tcp) was opened from the old egress address: after a move its packets
+ * leave with a source address that is gone (or, once conntrack forgets it,
+ * another one Proxy 1 resets). Close it before the handoff's first send,
+ * so the REGISTER and the list open a new connection from the new address.
+ * Marking it bad first makes every later lookup skip it at once (tcp_main
+ * closes it asynchronously, as for tcpops' tcp_close_connection()). */
+static int ho_close_home_conn(str *proxy)
+{
+	struct sip_uri u;
+	struct ip_addr *ip;
+	struct tcp_connection *c;
+	long mcmd[2];
+	int port, n = 0;
+	char host[INET6_ADDRSTRLEN + 3];
+
+	if(proxy == NULL || proxy->len <= 0 || parse_uri(proxy->s, proxy->len, &u) < 0)
+		return 0;
+	if(u.proto != PROTO_TLS && u.proto != PROTO_TCP && u.type != SIPS_URI_T)
+		return 0;
+	if(u.host.len <= 0 || u.host.len >= (int)sizeof(host))
+		return 0;
+	memcpy(host, u.host.s, u.host.len);
+	host[u.host.len] = 0;
+	ip = str2ip(&u.host);
+	if(ip == NULL)
+		ip = str2ip6(&u.host);
+	if(ip == NULL)
+		return 0;
+	port = u.port_no ? u.port_no
+					 : ((u.proto == PROTO_TLS || u.type == SIPS_URI_T) ? SIPS_PORT : SIP_PORT);
+	while(n < 8 && (c = tcpconn_get(0, ip, port, NULL, 0)) != NULL) {
+		c->state = S_CONN_BAD;
+		c->flags |= F_CONN_FORCE_EOF;
+		c->send_flags.f |= SND_F_CON_CLOSE;
+		mcmd[0] = (long)c;
+		mcmd[1] = CONN_EOF; /* tcp_main drops our reference and closes it */
+		if(send_all(unix_tcp_sock, mcmd, sizeof(mcmd)) <= 0) {
+			LM_ERR("could not ask tcp_main to close the connection to %s:%d\n", host, port);
+			tcpconn_put(c);
+			break;
+		}
+		n++;
+	}
+	if(n > 0)
+		LM_INFO("handoff: %d connection(s) to %s:%d from the old egress address closed\n",
+				n, host, port);
+	return n;
+}
+
 static void ho_start(int64_t t_change, unsigned int coalesced, const char *forced, int faf,
 		const char *hint)
 {
@@ -594,6 +648,11 @@ static void ho_start(int64_t t_change, unsigned int coalesced, const char *force
 	lock_release(&nvg_ho->lock);
 	LM_INFO("handoff %u: egress address %s -> %s (%u change(s) coalesced)\n",
 			nvg_ho->gen, cur[0] ? cur : "(none)", a, coalesced + 1);
+	/* TLS (or TCP) toward Proxy 1: a new connection from the new address */
+	if(unix_tcp_sock >= 0) {
+		ho_close_home_conn(&nvg_reg_proxy);
+		ho_close_home_conn(&nvg_reg_proxy6);
+	}
 	/* the REGISTER first: its OTP (counter c) leaves before the list's
 	 * (c + 1), and Proxy 1 checks one identity's OTPs in arrival order */
 	if(nvg_selfreg_send_sync() < 0) {
