@@ -11,6 +11,7 @@ Exit 0: every registration, every call set up and no call lost; 3 otherwise.
 """
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -66,14 +67,65 @@ SIPF = ["frame.time_epoch", "ip.src", "ip.dst", "ip.len", "sip.Method", "sip.Sta
         "sip.CSeq.method", "sip.Call-ID", "sip.from.user", "sip.to.user", "sip.r-uri.user"]
 
 
+def _hdr(text, names):
+    """the first value of header NAMES (full and compact form) in TEXT"""
+    for line in text.split("\r\n"):
+        if not line:
+            break
+        k, _, val = line.partition(":")
+        if k.strip().lower() in names:
+            return val.strip()
+    return ""
+
+
+def _user(v):
+    m = re.search(r"sips?:([^@;>\s]+)@", v)
+    return m.group(1) if m else ""
+
+
 def sip_msgs(v):
-    rows = tshark(os.path.join(D, "egress%d.pcapng" % v), SIPF, "sip")
+    """every SIP message of the egress capture, also several in one frame (a
+    TCP segment or one TLS record can carry more than one: the JSON output
+    keeps them apart, -T fields would show the first only)"""
+    pcap = os.path.join(D, "egress%d.pcapng" % v)
+    if not os.path.exists(pcap):
+        return []
+    cmd = ["tshark", "-r", pcap, "-Y", "sip", "-T", "json", "--no-duplicate-keys", "-J", "frame ip sip"]
+    if TLS:
+        cmd += ["-d", "tcp.port==%d,tls" % TLS_PORT]
+        if TLS_KEYLOG and os.path.exists(TLS_KEYLOG):
+            cmd += ["-o", "tls.keylog_file:" + TLS_KEYLOG]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False).stdout
+    try:
+        frames = json.loads(out) if out.strip() else []
+    except ValueError:
+        frames = []
     msgs = []
-    for r in rows:
-        r += [""] * (len(SIPF) - len(r))
-        msgs.append({"t": float(r[0]), "src": r[1], "dst": r[2], "len": int(r[3] or 0),
-                     "method": r[4], "status": int(r[5]) if r[5] else None, "cseq": r[6],
-                     "callid": r[7], "from": r[8], "to": r[9], "ruser": r[10]})
+    for f in frames:
+        ly = f.get("_source", {}).get("layers", {})
+        fr = ly.get("frame", {})
+        ip = ly.get("ip", {})
+        if isinstance(ip, list):
+            ip = ip[0]
+        sips = ly.get("sip", [])
+        if not isinstance(sips, list):
+            sips = [sips]
+        first = True
+        for m in sips:
+            rl, sl = m.get("sip.Request-Line", ""), m.get("sip.Status-Line", "")
+            if not rl and not sl:
+                continue
+            hdr = m.get("sip.msg_hdr", "")
+            cseq = _hdr(hdr, ("cseq",)).split()
+            method = rl.split()[0] if rl else ""
+            status = int(sl.split()[1]) if sl and len(sl.split()) > 1 and sl.split()[1].isdigit() else None
+            msgs.append({"t": float(fr.get("frame.time_epoch", 0)), "src": ip.get("ip.src", ""),
+                         "dst": ip.get("ip.dst", ""), "len": int(ip.get("ip.len", 0) or 0) if first else 0,
+                         "method": method, "status": status, "cseq": cseq[1] if len(cseq) > 1 else "",
+                         "callid": _hdr(hdr, ("call-id", "i")), "from": _user(_hdr(hdr, ("from", "f"))),
+                         "to": _user(_hdr(hdr, ("to", "t"))), "ruser": _user(rl.split()[1]) if rl and len(rl.split()) > 1 else ""})
+            first = False
+    msgs.sort(key=lambda m: m["t"])
     return msgs
 
 
