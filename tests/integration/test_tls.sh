@@ -7,7 +7,7 @@
 #  2. A Diameter client with a self-signed (untrusted) certificate is refused
 #     by freeDiameter; the same client with a CA-signed one gets its answer;
 #     clear-text TCP to the TLS port gets no CEA.
-#  3. SIP over TLS to Proxy 1 (-A WITH_TLS): an NVG with a CA-signed
+#  3. SIP over TLS to Proxy 1 (its default): an NVG with a CA-signed
 #     certificate registers with an HOTP credential (200), the client checks
 #     Proxy 1's host name; a client with a self-signed certificate is refused
 #     in the handshake, a CA-signed certificate for a host outside the
