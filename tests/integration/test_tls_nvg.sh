@@ -57,7 +57,7 @@ nvgnet_home 6
 args=(); for a in "${NVG_ARGS[@]}"; do case "$a" in NEXT_HOP=*) unset 'args[-1]' ;; *) args+=("$a") ;; esac; done
 NVG_TLS=(-A "TLS_LISTEN=tls:$INNER:5060" -A "TLS_CONFIG=\"$H_DIR/tls-nvg.cfg\"")
 NVG_ARGS=("${args[@]}" -A "NEXT_HOP=\"sip:$HOMEIP:5061;transport=tls\"" "${NVG_TLS[@]}")
-printf '%s\n' "${NVG_ARGS[@]}" | grep -Eq '^(WITH_PLAIN|WITH_TLS)$' && h_fail "a transport flag in the NVG's arguments"
+printf '%s\n' "${NVG_ARGS[@]}" | h_grepq -E '^(WITH_PLAIN|WITH_TLS)$' && h_fail "a transport flag in the NVG's arguments"
 
 # ---- 0. a plain NEXT_HOP without WITH_PLAIN: no start ------------------------------------
 mkdir -p "$H_DIR/chk.run"
@@ -127,12 +127,12 @@ while True:
     if not r.startswith("SIP/2.0 1"):
         print(r); break
 PY
-head -1 "$H_DIR/plain.out" | grep -q "^SIP/2.0 403" || h_fail "plain REGISTER from the Internet: $(head -1 "$H_DIR/plain.out")"
+head -1 "$H_DIR/plain.out" | h_grepq "^SIP/2.0 403" || h_fail "plain REGISTER from the Internet: $(head -1 "$H_DIR/plain.out")"
 grep -q '^Warning: 399 .*"TLS required on the Internet leg"' "$H_DIR/plain.out" \
     || h_fail "403 without the Warning: $(cat "$H_DIR/plain.out")"
 [ "$(stat proxy1 hotp_auth:uar_sent)" = "$uar0" ] && [ "$(stat proxy1 hotp_auth:mar_sent)" = "$mar0" ] \
     || h_fail "Diameter requests were sent for the plain REGISTER (uar $uar0 -> $(stat proxy1 hotp_auth:uar_sent), mar $mar0 -> $(stat proxy1 hotp_auth:mar_sent))"
-h_kamcmd proxy2 ul.lookup location mn-6 2>&1 | grep -q "Address:" && h_fail "mn-6 got a binding from the plain REGISTER"
+h_kamcmd proxy2 ul.lookup location mn-6 2>&1 | h_grepq "Address:" && h_fail "mn-6 got a binding from the plain REGISTER"
 # the OTP of counter 0 is still unused: mn-6 registers with it through the NVG (TLS)
 nvgnet_register_mns 6 6 0 reg6 || h_fail "mn-6 could not register with the OTP the plain REGISTER carried (reg6.log)"
 h_pass "plain UDP REGISTER from the Internet side (198.18.30.1) with a valid OTP: $(head -1 "$H_DIR/plain.out" | tr -d '\r'), $(grep '^Warning' "$H_DIR/plain.out" | tr -d '\r'); no UAR/MAR sent, no binding, the OTP was still valid through the NVG's TLS leg"
