@@ -13,6 +13,9 @@
 #     through it, an MN calls a CN and hangs up (INVITE, ACK, BYE through the
 #     NVG and Proxy 1); on the egress link the NVG -> Proxy 1 traffic is TLS
 #     only: no SIP message in clear from the NVG's egress address;
+#  1c. home calls an MN (home -> NVG stays UDP); the MN's re-INVITE, ACK
+#     and BYE, whose route set names home's plain socket, leave the NVG for
+#     Proxy 1 over TLS: no request in clear from the NVG;
 #  1b. a plain UDP REGISTER with a valid HOTP credential sent to Proxy 1
 #     from the Internet side (the router): 403 + Warning "TLS required on
 #     the Internet leg", no Diameter request, no binding, OTP counter unused;
@@ -136,6 +139,33 @@ h_kamcmd proxy2 ul.lookup location mn-6 2>&1 | h_grepq "Address:" && h_fail "mn-
 # the OTP of counter 0 is still unused: mn-6 registers with it through the NVG (TLS)
 nvgnet_register_mns 6 6 0 reg6 || h_fail "mn-6 could not register with the OTP the plain REGISTER carried (reg6.log)"
 h_pass "plain UDP REGISTER from the Internet side (198.18.30.1) with a valid OTP: $(head -1 "$H_DIR/plain.out" | tr -d '\r'), $(grep '^Warning' "$H_DIR/plain.out" | tr -d '\r'); no UAR/MAR sent, no binding, the OTP was still valid through the NVG's TLS leg"
+
+# ---- 1c. a dialog home opened over the (plain) inbound leg, driven by the MN -----------------
+# cn-p calls mn-3 through Proxy 2 (home -> NVG stays UDP); the MN answers, then
+# sends a re-INVITE, its ACK and a BYE through the route set, whose next hop
+# after the NVG is home's plain socket on NEXT_HOP's host: the NVG sends them
+# to Proxy 1 over TLS all the same (nvg.cfg route[EGRESS])
+h_start_ns "$RTR" cap_egress2 dumpcap -q -i rveh -f "tcp port 5061 or udp port 5060 or udp port 5070" -w "$H_DIR/egress2.pcap"
+h_wait_for 10 test -s "$H_DIR/egress2.pcap" || h_fail "dumpcap did not start"
+p1r0="$(p1_requests proxy1)"
+h_sipp_bg "$MOB" mn_uas -sf "$SCEN/nvg_uas_active.xml" -i "$MNIP" -p 5062 -m 1
+MN_UAS=$SIPP_PID
+sleep 0.5
+printf 'SEQUENTIAL\ncn-p\n' > "$H_DIR/cn_caller.csv"
+( cd "$H_DIR" && timeout 60 ip netns exec "$HOM" sipp -nostdin -sf "$SCEN/nvg_uac_passive.xml" \
+    -inf "$H_DIR/cn_caller.csv" -set domain "$DOM" -set callee mn-3 -m 1 -i "$HOMEIP" -p 5093 \
+    "$HOMEIP:5070" -timeout 40s -trace_err > "$H_DIR/cn_call.log" 2>&1 ) \
+    || h_fail "cn-p -> mn-3 with the MN's re-INVITE and BYE failed (cn_call.log)"
+h_sipp_wait "$MN_UAS" mn_uas "the MN's UAS did not complete (mn_uas.log)"
+sleep 0.5; h_stop cap_egress2
+req_clear="$(tshark -r "$H_DIR/egress2.pcap" -Y "sip.Request-Line && ip.src == $EGR" -T fields -e sip.Method 2>/dev/null | grep -c . || true)"
+req_in="$(tshark -r "$H_DIR/egress2.pcap" -Y "sip.Request-Line && ip.dst == $EGR" -T fields -e sip.Method 2>/dev/null | sort | uniq -c | tr -s ' \n' ' ')"
+appd2="$(tshark -r "$H_DIR/egress2.pcap" -d tcp.port==5061,tls -Y "tls.app_data && ip.src == $EGR" 2>/dev/null | grep -c . || true)"
+p1r="$(( $(p1_requests proxy1) - p1r0 ))"
+[ "$req_clear" = 0 ] || h_fail "$req_clear requests in clear from the NVG in a dialog home opened"
+[ "$appd2" -ge 3 ] && [ "$p1r" -ge 3 ] \
+    || h_fail "the MN's re-INVITE, ACK and BYE did not go to Proxy 1 over TLS ($appd2 TLS records from the NVG, Proxy 1 received $p1r requests)"
+h_pass "cn-p -> mn-3 over the plain inbound leg (requests in clear toward the NVG:$req_in); the MN's re-INVITE, ACK and BYE left the NVG over TLS to Proxy 1 ($appd2 TLS records, Proxy 1 received $p1r requests), 0 requests in clear from $EGR"
 
 # ---- 2. and 3. Proxy 1 with a certificate the NVG must refuse ---------------------------------
 h_stop proxy1; h_stop nvg
