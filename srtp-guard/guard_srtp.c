@@ -20,6 +20,7 @@
 #include "guard_srtp.h"
 
 #include "guard_hmac.h"
+#include "srtp_policy.h"
 
 #include <srtp2/srtp.h>
 #include <stdio.h>
@@ -143,25 +144,7 @@ int gs_guard(gs_t *g, unsigned rtp_port, unsigned rtcp_port, const ssdp_crypto_t
 				c->suite->name, c->mki_len ? " with MKI" : "");
 		return -1;
 	}
-	if(c->suite->key_len == 16) {
-		if(c->suite->tag_len == 10)
-			srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtp);
-		else
-			srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&p.rtp);
-		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtcp); /* SRTCP: 80-bit tag (RFC 4568 §6.2) */
-	} else if(c->suite->key_len == 24) {
-		if(c->suite->tag_len == 10)
-			srtp_crypto_policy_set_aes_cm_192_hmac_sha1_80(&p.rtp);
-		else
-			srtp_crypto_policy_set_aes_cm_192_hmac_sha1_32(&p.rtp);
-		srtp_crypto_policy_set_aes_cm_192_hmac_sha1_80(&p.rtcp);
-	} else {
-		if(c->suite->tag_len == 10)
-			srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&p.rtp);
-		else
-			srtp_crypto_policy_set_aes_cm_256_hmac_sha1_32(&p.rtp);
-		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&p.rtcp);
-	}
+	ssdp_srtp_crypto_policy(c, &p); /* AES_CM (checked above); SRTCP: 80-bit tag (RFC 4568 §6.2) */
 	p.rtp.sec_serv = sec_serv_auth; /* check, do not decrypt (above) */
 	memcpy(key, c->key, c->key_len);
 	p.key = key;

@@ -23,6 +23,7 @@
 #define _GNU_SOURCE
 #endif
 #include "srtp_sdp.h"
+#include "srtp_policy.h"
 #include "srtp_stats.h"
 
 #include <arpa/inet.h>
@@ -431,45 +432,8 @@ static void srtp_ctx_make(srtp_t *ctx, const ssdp_crypto_t *c, int inbound, cons
 	uint8_t key[SSDP_MAX_KEY];
 
 	memset(&p, 0, sizeof(p));
-	switch(c->suite->cipher) {
-	case SSDP_CIPHER_AES_CM:
-		if(c->suite->key_len == 16) {
-			if(c->suite->tag_len == 10)
-				srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtp);
-			else
-				srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&p.rtp);
-			srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtcp);
-		} else if(c->suite->key_len == 24) {
-			if(c->suite->tag_len == 10)
-				srtp_crypto_policy_set_aes_cm_192_hmac_sha1_80(&p.rtp);
-			else
-				srtp_crypto_policy_set_aes_cm_192_hmac_sha1_32(&p.rtp);
-			srtp_crypto_policy_set_aes_cm_192_hmac_sha1_80(&p.rtcp);
-		} else {
-			if(c->suite->tag_len == 10)
-				srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&p.rtp);
-			else
-				srtp_crypto_policy_set_aes_cm_256_hmac_sha1_32(&p.rtp);
-			srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&p.rtcp);
-		}
-		break;
-	case SSDP_CIPHER_AES_GCM:
-		if(c->suite->key_len == 16) {
-			srtp_crypto_policy_set_aes_gcm_128_16_auth(&p.rtp);
-			srtp_crypto_policy_set_aes_gcm_128_16_auth(&p.rtcp);
-		} else {
-			srtp_crypto_policy_set_aes_gcm_256_16_auth(&p.rtp);
-			srtp_crypto_policy_set_aes_gcm_256_16_auth(&p.rtcp);
-		}
-		break;
-	case SSDP_CIPHER_NULL:
-		srtp_crypto_policy_set_null_cipher_hmac_sha1_80(&p.rtp);
-		srtp_crypto_policy_set_null_cipher_hmac_sha1_80(&p.rtcp);
-		p.rtp.auth_tag_len = (int)c->suite->tag_len;
-		break;
-	default:
+	if(ssdp_srtp_crypto_policy(c, &p) < 0)
 		die("%s: suite %s is not supported by libsrtp2", who, c->suite->name);
-	}
 	if(c->mki_len)
 		die("%s: MKI in the key is not supported by %s", who, prog);
 	if(c->unencrypted_srtp)

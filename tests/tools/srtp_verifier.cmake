@@ -9,7 +9,7 @@ add_executable(senemo-srtp
   ${CMAKE_CURRENT_LIST_DIR}/srtp_verifier.c
   ${CMAKE_CURRENT_LIST_DIR}/srtp_stats.c)
 # srtp_sdp.c lives in srtp-guard/ (shared with senemo-srtp-guard)
-target_link_libraries(senemo-srtp PRIVATE senemo_srtp_sdp PkgConfig::SRTP2 m)
+target_link_libraries(senemo-srtp PRIVATE senemo_srtp_sdp senemo_srtp_policy PkgConfig::SRTP2 m)
 target_compile_definitions(senemo-srtp PRIVATE _GNU_SOURCE)
 if(CMAKE_C_COMPILER_ID MATCHES "GNU|Clang")
   target_compile_options(senemo-srtp PRIVATE -Wall -Wextra)
