@@ -13,9 +13,18 @@
 #     through it, an MN calls a CN and hangs up (INVITE, ACK, BYE through the
 #     NVG and Proxy 1); on the egress link the NVG -> Proxy 1 traffic is TLS
 #     only: no SIP message in clear from the NVG's egress address;
-#  1c. home calls an MN (home -> NVG stays UDP); the MN's re-INVITE, ACK
-#     and BYE, whose route set names home's plain socket, leave the NVG for
-#     Proxy 1 over TLS: no request in clear from the NVG;
+#  1c. home calls MNs (Proxy 2 -> Proxy 1 -> NVG: INTERNET_VIA, HOME_NET):
+#     Proxy 1 sends to the NVG over the TLS connection the NVG opened
+#     (aliased to its registered address); cn-p -> mn-3 with the MN's
+#     re-INVITE, ACK and BYE, cn-p -> mn-2 with an SDES offer (a=crypto)
+#     and home's re-INVITE, ACK and BYE: on the egress link 0 SIP messages in
+#     clear in either direction, the SRTP key nowhere in clear;
+#  1d. the NVG (now following egr0, EGRESS_IF) moves to another address: a
+#     new TLS connection from there, its REGISTER re-aliases it, and a new
+#     call from home reaches the MN over it (0 SIP messages in clear);
+#  1e. the NVG is gone (its connection closed, its binding still at home):
+#     a call from home gets 480 + Warning "no TLS connection from the NVG"
+#     from Proxy 1, which opens no connection and sends nothing in clear;
 #  1b. a plain UDP REGISTER with a valid HOTP credential sent to Proxy 1
 #     from the Internet side (the router): 403 + Warning "TLS required on
 #     the Internet leg", no Diameter request, no binding, OTP counter unused;
@@ -54,7 +63,10 @@ nvgnet_topology
 # no transport flag anywhere: TLS is the cfgs' default
 NVGNET_PLAIN=()
 P1TLS=(-A "TLS_LISTEN=tls:$HOMEIP:5061")
-NVGNET_P1_ARGS=("${P1TLS[@]}" -A "TLS_CONFIG=\"$H_DIR/tls-p1.cfg\"")
+# home's requests for the MNs go through Proxy 1 (Proxy 2 INTERNET_VIA,
+# Proxy 1 HOME_NET), which sends them over the NVG's own TLS connection
+NVGNET_P1_ARGS=("${P1TLS[@]}" -A "TLS_CONFIG=\"$H_DIR/tls-p1.cfg\"" -A "HOME_NET=\"$HOMEIP/32\"")
+NVGNET_P2_ARGS=(-A "INTERNET_VIA=\"sip:$HOMEIP:5060\"")
 nvgnet_home 6
 # NVG_ARGS without its plain NEXT_HOP
 args=(); for a in "${NVG_ARGS[@]}"; do case "$a" in NEXT_HOP=*) unset 'args[-1]' ;; *) args+=("$a") ;; esac; done
@@ -102,13 +114,13 @@ wait "$CN_PID" || h_fail "the CN did not see the call through (cn.log)"
 h_pass "5 MNs registered through the NVG; mn-1 called cn-p and hung up (INVITE 200, ACK, BYE 200) through the NVG's TLS leg"
 
 sleep 0.5; h_stop cap_egress
-clear="$(tshark -r "$H_DIR/egress.pcap" -Y "sip && ip.src == $EGR" -T fields -e sip.CSeq 2>/dev/null | grep -c . || true)"
+clear="$(tshark -r "$H_DIR/egress.pcap" -Y "sip && (ip.src == $EGR || ip.dst == $EGR)" -T fields -e sip.CSeq 2>/dev/null | grep -c . || true)"
 hello="$(tshark -r "$H_DIR/egress.pcap" -d tcp.port==5061,tls -Y "tls.handshake.type == 1 && ip.src == $EGR" 2>/dev/null | grep -c . || true)"
 appd="$(tshark -r "$H_DIR/egress.pcap" -d tcp.port==5061,tls -Y "tls.app_data && ip.src == $EGR" 2>/dev/null | grep -c . || true)"
-[ "$clear" = 0 ] || h_fail "$clear SIP messages in clear from the NVG on the egress link"
+[ "$clear" = 0 ] || h_fail "$clear SIP messages in clear from or to the NVG on the egress link"
 [ "$hello" -ge 1 ] && [ "$appd" -ge 6 ] || h_fail "egress link: $hello ClientHello, $appd TLS records with data from the NVG"
 strings "$H_DIR/egress.pcap" | h_grepq "nvg-7@$DOM" && h_fail "the NVG's AoR appears in clear on the egress link"
-h_pass "egress link: $hello TLS handshake(s) from the NVG, $appd TLS records with data, 0 SIP messages in clear from $EGR"
+h_pass "egress link: $hello TLS handshake(s) from the NVG, $appd TLS records with data, 0 SIP messages in clear from or to $EGR"
 
 # ---- 1b. plain UDP from the Internet side to Proxy 1: refused --------------------------------
 stat() { h_kamcmd "$1" stats.get_statistics "$2" 2>/dev/null | awk -v n="$2" '$1 == n { print $3 }'; }
@@ -140,14 +152,16 @@ h_kamcmd proxy2 ul.lookup location mn-6 2>&1 | h_grepq "Address:" && h_fail "mn-
 nvgnet_register_mns 6 6 0 reg6 || h_fail "mn-6 could not register with the OTP the plain REGISTER carried (reg6.log)"
 h_pass "plain UDP REGISTER from the Internet side (198.18.30.1) with a valid OTP: $(head -1 "$H_DIR/plain.out" | tr -d '\r'), $(grep '^Warning' "$H_DIR/plain.out" | tr -d '\r'); no UAR/MAR sent, no binding, the OTP was still valid through the NVG's TLS leg"
 
-# ---- 1c. a dialog home opened over the (plain) inbound leg, driven by the MN -----------------
-# cn-p calls mn-3 through Proxy 2 (home -> NVG stays UDP); the MN answers, then
-# sends a re-INVITE, its ACK and a BYE through the route set, whose next hop
-# after the NVG is home's plain socket on NEXT_HOP's host: the NVG sends them
-# to Proxy 1 over TLS all the same (nvg.cfg route[EGRESS])
-h_start_ns "$RTR" cap_egress2 dumpcap -q -i rveh -f "tcp port 5061 or udp port 5060 or udp port 5070" -w "$H_DIR/egress2.pcap"
+# ---- 1c. home calls MNs: over the NVG's TLS connection ------------------------------------
+# counts SIP messages in clear to/from ADDR in capture NAME, TLS records with
+# data each way, TCP connections Proxy 1 opened toward ADDR
+clear_of() { tshark -r "$H_DIR/$1.pcap" -Y "sip && (ip.src == $2 || ip.dst == $2)" -T fields -e sip.CSeq 2>/dev/null | grep -c . || true; }
+appd_of() { tshark -r "$H_DIR/$1.pcap" -d tcp.port==5061,tls -Y "tls.app_data && ip.$3 == $2" 2>/dev/null | grep -c . || true; }
+syn_to() { tshark -r "$H_DIR/$1.pcap" -Y "tcp.flags.syn == 1 && tcp.flags.ack == 0 && ip.src == $HOMEIP && ip.dst == $2" 2>/dev/null | grep -c . || true; }
+h_start_ns "$RTR" cap_egress2 dumpcap -q -i rveh -f "tcp or udp port 5060 or udp port 5070" -w "$H_DIR/egress2.pcap"
 h_wait_for 10 test -s "$H_DIR/egress2.pcap" || h_fail "dumpcap did not start"
 p1r0="$(p1_requests proxy1)"
+# cn-p -> mn-3: the MN sends a re-INVITE, its ACK and the BYE
 h_sipp_bg "$MOB" mn_uas -sf "$SCEN/nvg_uas_active.xml" -i "$MNIP" -p 5062 -m 1
 MN_UAS=$SIPP_PID
 sleep 0.5
@@ -157,18 +171,98 @@ printf 'SEQUENTIAL\ncn-p\n' > "$H_DIR/cn_caller.csv"
     "$HOMEIP:5070" -timeout 40s -trace_err > "$H_DIR/cn_call.log" 2>&1 ) \
     || h_fail "cn-p -> mn-3 with the MN's re-INVITE and BYE failed (cn_call.log)"
 h_sipp_wait "$MN_UAS" mn_uas "the MN's UAS did not complete (mn_uas.log)"
+# cn-p -> mn-2 with an SDES offer: home's re-INVITE, ACK and BYE
+KEY="U2VORU1PdGxzaW5ib3VuZGtleXRlc3QxMjM0NTY3ODkw"
+h_sipp_bg "$MOB" mn_uas2 -sf "$SCEN/nvg_uas.xml" -i "$MNIP" -p 5062 -m 1
+MN_UAS=$SIPP_PID
+sleep 0.5
+printf 'SEQUENTIAL\nmn-2\n' > "$H_DIR/cn_srtp.csv"
+( cd "$H_DIR" && timeout 60 ip netns exec "$HOM" sipp -nostdin -sf "$SCEN/tls_cn_uac.xml" \
+    -inf "$H_DIR/cn_srtp.csv" -set domain "$DOM" -set key "$KEY" -s cn-p -m 1 -i "$HOMEIP" -p 5093 \
+    "$HOMEIP:5070" -timeout 40s -trace_err > "$H_DIR/cn_srtp.log" 2>&1 ) \
+    || h_fail "cn-p -> mn-2 (SRTP offer, home's re-INVITE and BYE) failed (cn_srtp.log)"
+h_sipp_wait "$MN_UAS" mn_uas2 "the MN's UAS did not complete (mn_uas2.log)"
 sleep 0.5; h_stop cap_egress2
-req_clear="$(tshark -r "$H_DIR/egress2.pcap" -Y "sip.Request-Line && ip.src == $EGR" -T fields -e sip.Method 2>/dev/null | grep -c . || true)"
-req_in="$(tshark -r "$H_DIR/egress2.pcap" -Y "sip.Request-Line && ip.dst == $EGR" -T fields -e sip.Method 2>/dev/null | sort | uniq -c | tr -s ' \n' ' ')"
-appd2="$(tshark -r "$H_DIR/egress2.pcap" -d tcp.port==5061,tls -Y "tls.app_data && ip.src == $EGR" 2>/dev/null | grep -c . || true)"
+clear2="$(clear_of egress2 "$EGR")"
+in2="$(appd_of egress2 "$EGR" dst)"; out2="$(appd_of egress2 "$EGR" src)"
+syn2="$(syn_to egress2 "$EGR")"
 p1r="$(( $(p1_requests proxy1) - p1r0 ))"
-[ "$req_clear" = 0 ] || h_fail "$req_clear requests in clear from the NVG in a dialog home opened"
-[ "$appd2" -ge 3 ] && [ "$p1r" -ge 3 ] \
-    || h_fail "the MN's re-INVITE, ACK and BYE did not go to Proxy 1 over TLS ($appd2 TLS records from the NVG, Proxy 1 received $p1r requests)"
-h_pass "cn-p -> mn-3 over the plain inbound leg (requests in clear toward the NVG:$req_in); the MN's re-INVITE, ACK and BYE left the NVG over TLS to Proxy 1 ($appd2 TLS records, Proxy 1 received $p1r requests), 0 requests in clear from $EGR"
+[ "$clear2" = 0 ] || h_fail "$clear2 SIP messages in clear from or to the NVG in calls from home"
+[ "$in2" -ge 8 ] && [ "$out2" -ge 8 ] || h_fail "calls from home: $in2 TLS records with data to the NVG, $out2 from it"
+[ "$syn2" = 0 ] || h_fail "Proxy 1 opened $syn2 TCP connection(s) toward the NVG"
+strings "$H_DIR/egress2.pcap" | h_grepq -e "$KEY" -e "a=crypto" && h_fail "the SDES offer is visible in clear on the egress link"
+h_pass "cn-p -> mn-3 (the MN's re-INVITE, ACK, BYE) and cn-p -> mn-2 (a=crypto offer; home's re-INVITE, ACK, BYE) through Proxy 1 over the NVG's TLS connection: $in2 TLS records with data to $EGR, $out2 from it, 0 SIP messages in clear either way, no a=crypto/key in clear, 0 connections opened by Proxy 1 (Proxy 1 received $p1r requests)"
+
+# ---- 1d. a handoff: new address, new connection, home's call follows ---------------------------
+h_stop nvg
+ip -n "$RTR" addr add 198.18.21.1/24 dev rveh || h_fail "router address 198.18.21.1"
+args=(); for a in "${NVG_ARGS[@]}"; do case "$a" in ADVERTISE_IP=*) unset 'args[-1]' ;; *) args+=("$a") ;; esac; done
+NVG_ARGS=("${args[@]}" -A 'EGRESS_IF="egr0"')
+nvgnet_nvg nvgh
+h_start_ns "$RTR" cap_egress3 dumpcap -q -i rveh -f "tcp or udp port 5060 or udp port 5070" -w "$H_DIR/egress3.pcap"
+h_wait_for 10 test -s "$H_DIR/egress3.pcap" || h_fail "dumpcap did not start"
+EGR2=198.18.21.2
+ip -n "$NVG" addr del "$EGR/24" dev egr0 || h_fail "removing $EGR"
+ip -n "$NVG" addr add "$EGR2/24" dev egr0 || h_fail "adding $EGR2"
+ip -n "$NVG" route replace default via 198.18.21.1 || h_fail "default route via 198.18.21.1"
+h_wait_for 30 bash -c "kamcmd -s unix:$H_DIR/proxy2.ctl ul.lookup location nvg-7 | h_grepq 'Address: sip:nvg-7@$EGR2:5060'" \
+    || h_fail "the NVG did not re-register from $EGR2: $(h_kamcmd proxy2 ul.lookup location nvg-7 | grep Address)"
+h_sipp_bg "$MOB" mn_uas3 -sf "$SCEN/nvg_uas.xml" -i "$MNIP" -p 5062 -m 1
+MN_UAS=$SIPP_PID
+sleep 0.5
+( cd "$H_DIR" && timeout 60 ip netns exec "$HOM" sipp -nostdin -sf "$SCEN/tls_cn_uac.xml" \
+    -inf "$H_DIR/cn_srtp.csv" -set domain "$DOM" -set key "$KEY" -s cn-p -m 1 -i "$HOMEIP" -p 5093 \
+    "$HOMEIP:5070" -timeout 40s -trace_err > "$H_DIR/cn_srtp3.log" 2>&1 ) \
+    || h_fail "cn-p -> mn-2 after the handoff failed (cn_srtp3.log)"
+h_sipp_wait "$MN_UAS" mn_uas3 "the MN's UAS did not complete after the handoff (mn_uas3.log)"
+sleep 0.5; h_stop cap_egress3
+clear3="$(( $(clear_of egress3 "$EGR") + $(clear_of egress3 "$EGR2") ))"
+hello3="$(tshark -r "$H_DIR/egress3.pcap" -d tcp.port==5061,tls -Y "tls.handshake.type == 1 && ip.src == $EGR2" 2>/dev/null | grep -c . || true)"
+in3="$(appd_of egress3 "$EGR2" dst)"
+syn3="$(( $(syn_to egress3 "$EGR") + $(syn_to egress3 "$EGR2") ))"
+[ "$clear3" = 0 ] || h_fail "$clear3 SIP messages in clear around the handoff"
+[ "$hello3" -ge 1 ] && [ "$in3" -ge 4 ] || h_fail "after the handoff: $hello3 ClientHello from $EGR2, $in3 TLS records with data to it"
+[ "$syn3" = 0 ] || h_fail "Proxy 1 opened $syn3 TCP connection(s) toward the NVG"
+strings "$H_DIR/egress3.pcap" | h_grepq -e "$KEY" -e "a=crypto" && h_fail "the SDES offer is visible in clear after the handoff"
+h_pass "handoff $EGR -> $EGR2: a new TLS connection from $EGR2 ($hello3 ClientHello), the REGISTER re-aliased it; cn-p -> mn-2 (a=crypto, re-INVITE, BYE from home) over it: $in3 TLS records with data to $EGR2, 0 SIP messages in clear, 0 connections opened by Proxy 1"
+
+# ---- 1e. no connection from the NVG: a clear error, nothing in clear ---------------------------
+h_stop nvgh
+h_start_ns "$RTR" cap_egress4 dumpcap -q -i rveh -f "tcp or udp port 5060 or udp port 5070" -w "$H_DIR/egress4.pcap"
+h_wait_for 10 test -s "$H_DIR/egress4.pcap" || h_fail "dumpcap did not start"
+h_kamcmd proxy2 ul.lookup location nvg-7 | h_grepq "Address: sip:nvg-7@$EGR2:5060" \
+    || h_fail "the NVG's binding at home is gone: the case needs it"
+ip netns exec "$HOM" python3 - "$HOMEIP" "$DOM" > "$H_DIR/noconn.out" 2>&1 <<'PY' || h_fail "INVITE without a connection: no answer ($(cat "$H_DIR/noconn.out"))"
+import socket, sys
+home, dom = sys.argv[1:3]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((home, 5094)); s.settimeout(10)
+req = ("INVITE sip:mn-2@%s SIP/2.0\r\nVia: SIP/2.0/UDP %s:5094;rport;branch=z9hG4bK-noconn-1\r\n"
+       "Max-Forwards: 70\r\nFrom: <sip:cn-p@%s>;tag=nc1\r\nTo: <sip:mn-2@%s>\r\n"
+       "Call-ID: noconn-1@home\r\nCSeq: 1 INVITE\r\nContact: <sip:cn-p@%s:5094>\r\n"
+       "Content-Length: 0\r\n\r\n") % (dom, home, dom, dom, home)
+s.sendto(req.encode(), (home, 5070))
+while True:
+    r = s.recv(65535).decode()
+    if not r.startswith("SIP/2.0 1"):
+        print(r); break
+ack = ("ACK sip:mn-2@%s SIP/2.0\r\nVia: SIP/2.0/UDP %s:5094;rport;branch=z9hG4bK-noconn-1\r\n"
+       "Max-Forwards: 70\r\nFrom: <sip:cn-p@%s>;tag=nc1\r\n%s\r\nCall-ID: noconn-1@home\r\n"
+       "CSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n") % (dom, home, dom,
+       [l for l in r.split("\r\n") if l.lower().startswith("to:")][0])
+s.sendto(ack.encode(), (home, 5070))
+PY
+sleep 1; h_stop cap_egress4
+head -1 "$H_DIR/noconn.out" | h_grepq "^SIP/2.0 480" || h_fail "INVITE from home without a connection: $(head -1 "$H_DIR/noconn.out")"
+grep -q '^Warning: 399 .*"no TLS connection from the NVG"' "$H_DIR/noconn.out" \
+    || h_fail "480 without the Warning: $(cat "$H_DIR/noconn.out")"
+h_grepq "no TLS connection from the NVG at $EGR2:5060" "$H_DIR/proxy1.log" || h_fail "Proxy 1 logged no refusal"
+clear4="$(clear_of egress4 "$EGR2")"; syn4="$(syn_to egress4 "$EGR2")"
+[ "$clear4" = 0 ] && [ "$syn4" = 0 ] || h_fail "no connection: $clear4 SIP messages in clear toward $EGR2, $syn4 TCP connections opened by Proxy 1"
+h_pass "no TLS connection from the NVG (stopped; binding at home still $EGR2:5060): $(head -1 "$H_DIR/noconn.out" | tr -d '\r'), $(grep '^Warning' "$H_DIR/noconn.out" | tr -d '\r'); Proxy 1 opened no connection, 0 SIP messages in clear toward $EGR2"
 
 # ---- 2. and 3. Proxy 1 with a certificate the NVG must refuse ---------------------------------
-h_stop proxy1; h_stop nvg
+h_stop proxy1
 # refused NAME TLS_CFG LOG_TEXT WHAT: Proxy 1 NAME with TLS_CFG, then a
 # fresh NVG (nvg-NAME) whose start-up REGISTER must be refused with LOG_TEXT
 # in its log (an NVG waits for its transaction's timeout before it sends

@@ -16,7 +16,8 @@
 #   nvgnet_topology          the namespaces: sets MOB NVG RTR HOM
 #   nvgnet_home N            Diameter, accounts nvg-7 and mn-1..mn-N (secret
 #                            of mn-i: nvgnet_secret i), Proxy 2, Proxy 1
-#                            (more -A for it in NVGNET_P1_ARGS); sets
+#                            (more -A for it in NVGNET_P1_ARGS; for Proxy 2
+#                            in NVGNET_P2_ARGS); sets
 #                            NVG_ARGS: the NVG's -A list (HOTP, SQLite).
 #                            NVG <-> Proxy 1 is plain UDP (-A WITH_PLAIN on
 #                            both) unless NVGNET_PLAIN=() is set before: then
@@ -28,6 +29,7 @@
 #                            the NVG with the OTP of COUNTER (SIPp, all 200)
 NVGNET_DOM=vpn.example.com
 NVGNET_P1_ARGS=()
+NVGNET_P2_ARGS=()
 NVGNET_PLAIN=(-A WITH_PLAIN)
 NVGNET_NVGD=nvg-7.vpn.example.com
 ING=198.18.10.1 INNER=198.18.99.1 EGR=198.18.20.2 HOMEIP=198.18.30.2 MNIP=198.18.10.2
@@ -66,7 +68,7 @@ nvgnet_home() {
             || h_fail "provisioning mn-$i"
     done
     H_NS="$HOM" h_kamailio proxy2 "$H_ROOT/cfg/kamailio/proxy2.cfg" -A "LISTEN=udp:$HOMEIP:5070" \
-        -A REG_MIN_EXPIRES=1 -A NO_ALG
+        -A REG_MIN_EXPIRES=1 -A NO_ALG "${NVGNET_P2_ARGS[@]}"
     H_NS="$HOM" h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" "${NVGNET_PLAIN[@]}" -A "LISTEN=udp:$HOMEIP:5060" \
         -A "NEXT_HOP=\"sip:$HOMEIP:5070\"" -A "CDP_CONFIG=\"$H_CDP_XML\"" -A NO_OVSENSE \
         "${NVGNET_P1_ARGS[@]}"
