@@ -173,15 +173,22 @@ printf 'SEQUENTIAL\ncn-p\n' > "$H_DIR/cn_caller.csv"
 h_sipp_wait "$MN_UAS" mn_uas "the MN's UAS did not complete (mn_uas.log)"
 # cn-p -> mn-2 with an SDES offer: home's re-INVITE, ACK and BYE
 KEY="U2VORU1PdGxzaW5ib3VuZGtleXRlc3QxMjM0NTY3ODkw"
-h_sipp_bg "$MOB" mn_uas2 -sf "$SCEN/nvg_uas.xml" -i "$MNIP" -p 5062 -m 1
-MN_UAS=$SIPP_PID
-sleep 0.5
 printf 'SEQUENTIAL\nmn-2\n' > "$H_DIR/cn_srtp.csv"
-( cd "$H_DIR" && timeout 60 ip netns exec "$HOM" sipp -nostdin -sf "$SCEN/tls_cn_uac.xml" \
-    -inf "$H_DIR/cn_srtp.csv" -set domain "$DOM" -set key "$KEY" -s cn-p -m 1 -i "$HOMEIP" -p 5093 \
-    "$HOMEIP:5070" -timeout 40s -trace_err > "$H_DIR/cn_srtp.log" 2>&1 ) \
-    || h_fail "cn-p -> mn-2 (SRTP offer, home's re-INVITE and BYE) failed (cn_srtp.log)"
-h_sipp_wait "$MN_UAS" mn_uas2 "the MN's UAS did not complete (mn_uas2.log)"
+# home_srtp_call UAS LOG WHAT: mn-2 answers with SIPp UAS UAS; cn-p calls it
+# from home with an SDES offer (key $KEY), re-INVITEs, ACKs and hangs up
+home_srtp_call() {
+    h_sipp_bg "$MOB" "$1" -sf "$SCEN/nvg_uas.xml" -i "$MNIP" -p 5062 -m 1
+    local uas=$SIPP_PID
+    sleep 0.5
+    ( cd "$H_DIR" && timeout 60 ip netns exec "$HOM" sipp -nostdin -sf "$SCEN/tls_cn_uac.xml" \
+        -inf "$H_DIR/cn_srtp.csv" -set domain "$DOM" -set key "$KEY" -s cn-p -m 1 -i "$HOMEIP" -p 5093 \
+        "$HOMEIP:5070" -timeout 40s -trace_err > "$H_DIR/$2.log" 2>&1 ) \
+        || h_fail "cn-p -> mn-2 (SRTP offer, home's re-INVITE and BYE)${3:+ $3} failed ($2.log)"
+    h_sipp_wait "$uas" "$1" "the MN's UAS did not complete${3:+ $3} ($1.log)"
+}
+# key_in_clear CAPTURE: the SDES offer readable anywhere in it?
+key_in_clear() { strings "$H_DIR/$1.pcap" | h_grepq -e "$KEY" -e "a=crypto"; }
+home_srtp_call mn_uas2 cn_srtp ""
 sleep 0.5; h_stop cap_egress2
 clear2="$(clear_of egress2 "$EGR")"
 in2="$(appd_of egress2 "$EGR" dst)"; out2="$(appd_of egress2 "$EGR" src)"
@@ -190,7 +197,7 @@ p1r="$(( $(p1_requests proxy1) - p1r0 ))"
 [ "$clear2" = 0 ] || h_fail "$clear2 SIP messages in clear from or to the NVG in calls from home"
 [ "$in2" -ge 8 ] && [ "$out2" -ge 8 ] || h_fail "calls from home: $in2 TLS records with data to the NVG, $out2 from it"
 [ "$syn2" = 0 ] || h_fail "Proxy 1 opened $syn2 TCP connection(s) toward the NVG"
-strings "$H_DIR/egress2.pcap" | h_grepq -e "$KEY" -e "a=crypto" && h_fail "the SDES offer is visible in clear on the egress link"
+key_in_clear egress2 && h_fail "the SDES offer is visible in clear on the egress link"
 h_pass "cn-p -> mn-3 (the MN's re-INVITE, ACK, BYE) and cn-p -> mn-2 (a=crypto offer; home's re-INVITE, ACK, BYE) through Proxy 1 over the NVG's TLS connection: $in2 TLS records with data to $EGR, $out2 from it, 0 SIP messages in clear either way, no a=crypto/key in clear, 0 connections opened by Proxy 1 (Proxy 1 received $p1r requests)"
 
 # ---- 1d. a handoff: new address, new connection, home's call follows ---------------------------
@@ -207,14 +214,7 @@ ip -n "$NVG" addr add "$EGR2/24" dev egr0 || h_fail "adding $EGR2"
 ip -n "$NVG" route replace default via 198.18.21.1 || h_fail "default route via 198.18.21.1"
 h_wait_for 30 bash -c "kamcmd -s unix:$H_DIR/proxy2.ctl ul.lookup location nvg-7 | h_grepq 'Address: sip:nvg-7@$EGR2:5060'" \
     || h_fail "the NVG did not re-register from $EGR2: $(h_kamcmd proxy2 ul.lookup location nvg-7 | grep Address)"
-h_sipp_bg "$MOB" mn_uas3 -sf "$SCEN/nvg_uas.xml" -i "$MNIP" -p 5062 -m 1
-MN_UAS=$SIPP_PID
-sleep 0.5
-( cd "$H_DIR" && timeout 60 ip netns exec "$HOM" sipp -nostdin -sf "$SCEN/tls_cn_uac.xml" \
-    -inf "$H_DIR/cn_srtp.csv" -set domain "$DOM" -set key "$KEY" -s cn-p -m 1 -i "$HOMEIP" -p 5093 \
-    "$HOMEIP:5070" -timeout 40s -trace_err > "$H_DIR/cn_srtp3.log" 2>&1 ) \
-    || h_fail "cn-p -> mn-2 after the handoff failed (cn_srtp3.log)"
-h_sipp_wait "$MN_UAS" mn_uas3 "the MN's UAS did not complete after the handoff (mn_uas3.log)"
+home_srtp_call mn_uas3 cn_srtp3 "after the handoff"
 sleep 0.5; h_stop cap_egress3
 clear3="$(( $(clear_of egress3 "$EGR") + $(clear_of egress3 "$EGR2") ))"
 hello3="$(tshark -r "$H_DIR/egress3.pcap" -d tcp.port==5061,tls -Y "tls.handshake.type == 1 && ip.src == $EGR2" 2>/dev/null | grep -c . || true)"
@@ -223,7 +223,7 @@ syn3="$(( $(syn_to egress3 "$EGR") + $(syn_to egress3 "$EGR2") ))"
 [ "$clear3" = 0 ] || h_fail "$clear3 SIP messages in clear around the handoff"
 [ "$hello3" -ge 1 ] && [ "$in3" -ge 4 ] || h_fail "after the handoff: $hello3 ClientHello from $EGR2, $in3 TLS records with data to it"
 [ "$syn3" = 0 ] || h_fail "Proxy 1 opened $syn3 TCP connection(s) toward the NVG"
-strings "$H_DIR/egress3.pcap" | h_grepq -e "$KEY" -e "a=crypto" && h_fail "the SDES offer is visible in clear after the handoff"
+key_in_clear egress3 && h_fail "the SDES offer is visible in clear after the handoff"
 h_pass "handoff $EGR -> $EGR2: a new TLS connection from $EGR2 ($hello3 ClientHello), the REGISTER re-aliased it; cn-p -> mn-2 (a=crypto, re-INVITE, BYE from home) over it: $in3 TLS records with data to $EGR2, 0 SIP messages in clear, 0 connections opened by Proxy 1"
 
 # ---- 1e. no connection from the NVG: a clear error, nothing in clear ---------------------------
