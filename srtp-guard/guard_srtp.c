@@ -93,6 +93,20 @@ void gs_unguard(gs_t *g, unsigned rtp_port, unsigned rtcp_port)
 	slot_clear(g, rtcp_port);
 }
 
+/* s answers for rtp_port (and rtcp_port, 0: none) from now on; whatever
+ * guarded those ports before is dropped */
+static void attach(gs_t *g, struct session *s, unsigned rtp_port, unsigned rtcp_port)
+{
+	gs_unguard(g, rtp_port, rtcp_port);
+	g->n_sessions++;
+	g->slots[rtp_port] = (struct slot){s, 0};
+	s->refs = 1;
+	if(rtcp_port) {
+		g->slots[rtcp_port] = (struct slot){s, 1};
+		s->refs++;
+	}
+}
+
 int gs_move(gs_t *g, unsigned old_rtp, unsigned old_rtcp, unsigned rtp_port, unsigned rtcp_port)
 {
 	struct session *s;
@@ -103,15 +117,8 @@ int gs_move(gs_t *g, unsigned old_rtp, unsigned old_rtcp, unsigned rtp_port, uns
 	g->slots[old_rtp].s = NULL;
 	if(old_rtcp && old_rtcp < PORTS && g->slots[old_rtcp].s == s)
 		g->slots[old_rtcp].s = NULL;
-	g->n_sessions--; /* (gs_unguard below must not count it) */
-	gs_unguard(g, rtp_port, rtcp_port);
-	g->n_sessions++;
-	g->slots[rtp_port] = (struct slot){s, 0};
-	s->refs = 1;
-	if(rtcp_port) {
-		g->slots[rtcp_port] = (struct slot){s, 1};
-		s->refs++;
-	}
+	g->n_sessions--; /* attach() counts it again */
+	attach(g, s, rtp_port, rtcp_port);
 	return 0;
 }
 
@@ -164,14 +171,7 @@ int gs_guard(gs_t *g, unsigned rtp_port, unsigned rtcp_port, const ssdp_crypto_t
 		snprintf(err, errlen, "srtp_create failed (%d)", (int)st);
 		return -1;
 	}
-	gs_unguard(g, rtp_port, rtcp_port);
-	g->n_sessions++;
-	g->slots[rtp_port] = (struct slot){s, 0};
-	s->refs = 1;
-	if(rtcp_port) {
-		g->slots[rtcp_port] = (struct slot){s, 1};
-		s->refs++;
-	}
+	attach(g, s, rtp_port, rtcp_port);
 	return 0;
 }
 
