@@ -21,7 +21,9 @@
 #     clear in either direction, the SRTP key nowhere in clear;
 #  1d. the NVG (now following egr0, EGRESS_IF) moves to another address: a
 #     new TLS connection from there, its REGISTER re-aliases it, and a new
-#     call from home reaches the MN over it (0 SIP messages in clear);
+#     call from home reaches the MN over it (0 SIP messages in clear); idle,
+#     the NVG sends TCP keep-alive probes on it (KEEPALIVE_S) and Proxy 1
+#     answers them;
 #  1e. the NVG is gone (its connection closed, its binding still at home):
 #     a call from home gets 480 + Warning "no TLS connection from the NVG"
 #     from Proxy 1, which opens no connection and sends nothing in clear;
@@ -204,7 +206,8 @@ h_pass "cn-p -> mn-3 (the MN's re-INVITE, ACK, BYE) and cn-p -> mn-2 (a=crypto o
 h_stop nvg
 ip -n "$RTR" addr add 198.18.21.1/24 dev rveh || h_fail "router address 198.18.21.1"
 args=(); for a in "${NVG_ARGS[@]}"; do case "$a" in ADVERTISE_IP=*) unset 'args[-1]' ;; *) args+=("$a") ;; esac; done
-NVG_ARGS=("${args[@]}" -A 'EGRESS_IF="egr0"')
+# (KEEPALIVE_S=2: TCP keep-alive probes on the TLS connection after 2 idle seconds)
+NVG_ARGS=("${args[@]}" -A 'EGRESS_IF="egr0"' -A KEEPALIVE_S=2)
 nvgnet_nvg nvgh
 h_start_ns "$RTR" cap_egress3 dumpcap -q -i rveh -f "tcp or udp port 5060 or udp port 5070" -w "$H_DIR/egress3.pcap"
 h_wait_for 10 test -s "$H_DIR/egress3.pcap" || h_fail "dumpcap did not start"
@@ -215,7 +218,12 @@ ip -n "$NVG" route replace default via 198.18.21.1 || h_fail "default route via 
 h_wait_for 30 bash -c "kamcmd -s unix:$H_DIR/proxy2.ctl ul.lookup location nvg-7 | h_grepq 'Address: sip:nvg-7@$EGR2:5060'" \
     || h_fail "the NVG did not re-register from $EGR2: $(h_kamcmd proxy2 ul.lookup location nvg-7 | grep Address)"
 home_srtp_call mn_uas3 cn_srtp3 "after the handoff"
-sleep 0.5; h_stop cap_egress3
+# idle: the NVG's kernel probes the connection (it keeps a NAT's mapping for
+# home's requests), Proxy 1's answers
+sleep 5; h_stop cap_egress3
+ka="$(tshark -r "$H_DIR/egress3.pcap" -Y "tcp.analysis.keep_alive && ip.src == $EGR2 && tcp.dstport == 5061" 2>/dev/null | grep -c . || true)"
+ka_ack="$(tshark -r "$H_DIR/egress3.pcap" -Y "tcp.analysis.keep_alive_ack && ip.dst == $EGR2 && tcp.srcport == 5061" 2>/dev/null | grep -c . || true)"
+[ "$ka" -ge 1 ] && [ "$ka_ack" -ge 1 ] || h_fail "idle TLS connection: $ka keep-alive probes from $EGR2, $ka_ack answered (KEEPALIVE_S=2)"
 clear3="$(( $(clear_of egress3 "$EGR") + $(clear_of egress3 "$EGR2") ))"
 hello3="$(tshark -r "$H_DIR/egress3.pcap" -d tcp.port==5061,tls -Y "tls.handshake.type == 1 && ip.src == $EGR2" 2>/dev/null | grep -c . || true)"
 in3="$(appd_of egress3 "$EGR2" dst)"
@@ -224,7 +232,7 @@ syn3="$(( $(syn_to egress3 "$EGR") + $(syn_to egress3 "$EGR2") ))"
 [ "$hello3" -ge 1 ] && [ "$in3" -ge 4 ] || h_fail "after the handoff: $hello3 ClientHello from $EGR2, $in3 TLS records with data to it"
 [ "$syn3" = 0 ] || h_fail "Proxy 1 opened $syn3 TCP connection(s) toward the NVG"
 key_in_clear egress3 && h_fail "the SDES offer is visible in clear after the handoff"
-h_pass "handoff $EGR -> $EGR2: a new TLS connection from $EGR2 ($hello3 ClientHello), the REGISTER re-aliased it; cn-p -> mn-2 (a=crypto, re-INVITE, BYE from home) over it: $in3 TLS records with data to $EGR2, 0 SIP messages in clear, 0 connections opened by Proxy 1"
+h_pass "handoff $EGR -> $EGR2: a new TLS connection from $EGR2 ($hello3 ClientHello), the REGISTER re-aliased it; cn-p -> mn-2 (a=crypto, re-INVITE, BYE from home) over it: $in3 TLS records with data to $EGR2, 0 SIP messages in clear, 0 connections opened by Proxy 1; idle, $ka TCP keep-alive probes from the NVG, $ka_ack answered"
 
 # ---- 1e. no connection from the NVG: a clear error, nothing in clear ---------------------------
 h_stop nvgh
