@@ -121,6 +121,7 @@ void nvg_selfreg_timer(time_t now);
 int nvg_selfreg_now(void);    /* send the REGISTER at the next tick */
 void nvg_selfreg_rpc(rpc_t *rpc, void *th);
 int nvg_selfreg_send_sync(void); /* send the REGISTER from this process now */
+int nvg_selfreg_conn_lost(void); /* the connection to Proxy 1 went away */
 struct socket_info *nvg_selfreg_socket(void);
 
 /* ---- handoff (nvg_handoff.c) -------------------------------------------------------- */
@@ -160,6 +161,7 @@ void nvg_ho_advertise_begin(void);
 void nvg_ho_advertise_end(void);
 int nvg_ho_auth_hdr(const char *hname, char *out, int cap);
 void nvg_ho_registered(int code);
+int nvg_ho_conn_closed(sip_msg_t *msg); /* event_route[tcp:closed] */
 void nvg_ho_rpc(rpc_t *rpc, void *ctx);
 void nvg_ho_status_rpc(rpc_t *rpc, void *th);
 counter_val_t nvg_ho_stat_last_ms(void);

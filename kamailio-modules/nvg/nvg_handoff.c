@@ -144,6 +144,11 @@ typedef struct nvg_ho {
 	/* the list of the current handoff (shm) */
 	nvg_hl_entry_t *ents;
 	int nents;
+	/* ids of the last connections to Proxy 1 a handoff closed (their
+	 * tcp:closed events are not a lost connection) */
+	volatile int closed_ids[8];
+	volatile unsigned int closed_n;
+	volatile unsigned int conn_lost; /* lost connections to Proxy 1 seen */
 } nvg_ho_t;
 
 static nvg_ho_t *nvg_ho = NULL;
@@ -551,31 +556,46 @@ static void ho_send_list(void);
  * so the REGISTER and the list open a new connection from the new address.
  * Marking it bad first makes every later lookup skip it at once (tcp_main
  * closes it asynchronously, as for tcpops' tcp_close_connection()). */
-static int ho_close_home_conn(str *proxy)
+/* Proxy 1's address and port from a TLS or TCP outbound_proxy URI given as
+ * an IP address: 1, or 0 (not a connection-oriented proxy by address) */
+static int ho_home_peer(str *proxy, struct ip_addr *ip, int *port, char *host, int hcap)
 {
 	struct sip_uri u;
-	struct ip_addr *ip;
-	struct tcp_connection *c;
-	long mcmd[2];
-	int port, n = 0;
-	char host[INET6_ADDRSTRLEN + 3];
+	struct ip_addr *a;
 
 	if(proxy == NULL || proxy->len <= 0 || parse_uri(proxy->s, proxy->len, &u) < 0)
 		return 0;
 	if(u.proto != PROTO_TLS && u.proto != PROTO_TCP && u.type != SIPS_URI_T)
 		return 0;
-	if(u.host.len <= 0 || u.host.len >= (int)sizeof(host))
+	if(u.host.len <= 0 || u.host.len >= hcap)
 		return 0;
 	memcpy(host, u.host.s, u.host.len);
 	host[u.host.len] = 0;
-	ip = str2ip(&u.host);
-	if(ip == NULL)
-		ip = str2ip6(&u.host);
-	if(ip == NULL)
+	a = str2ip(&u.host);
+	if(a == NULL)
+		a = str2ip6(&u.host);
+	if(a == NULL)
 		return 0;
-	port = u.port_no ? u.port_no
-					 : ((u.proto == PROTO_TLS || u.type == SIPS_URI_T) ? SIPS_PORT : SIP_PORT);
-	while(n < 8 && (c = tcpconn_get(0, ip, port, NULL, 0)) != NULL) {
+	*ip = *a;
+	*port = u.port_no ? u.port_no
+					  : ((u.proto == PROTO_TLS || u.type == SIPS_URI_T) ? SIPS_PORT : SIP_PORT);
+	return 1;
+}
+
+static int ho_close_home_conn(str *proxy)
+{
+	struct ip_addr ip;
+	struct tcp_connection *c;
+	long mcmd[2];
+	int port, n = 0;
+	char host[INET6_ADDRSTRLEN + 3];
+
+	if(!ho_home_peer(proxy, &ip, &port, host, (int)sizeof(host)))
+		return 0;
+	while(n < 8 && (c = tcpconn_get(0, &ip, port, NULL, 0)) != NULL) {
+		lock_get(&nvg_ho->lock);
+		nvg_ho->closed_ids[nvg_ho->closed_n++ % 8] = c->id;
+		lock_release(&nvg_ho->lock);
 		c->state = S_CONN_BAD;
 		c->flags |= F_CONN_FORCE_EOF;
 		c->send_flags.f |= SND_F_CON_CLOSE;
@@ -592,6 +612,49 @@ static int ho_close_home_conn(str *proxy)
 		LM_INFO("handoff: %d connection(s) to %s:%d from the old egress address closed\n",
 				n, host, port);
 	return n;
+}
+
+/* event_route[tcp:closed|timeout|reset]: the connection that went away is
+ * the one to Proxy 1 (TLS or TCP outbound_proxy) and no handoff closed it:
+ * Proxy 1 restarted, TCP keep-alive found the path dead, or an idle
+ * timeout. Home's requests to the NVG ride that connection (proxy1.cfg
+ * aliases it to the NVG's contact), so the own REGISTER opens the next one
+ * register_retry s later instead of at the next refresh. 1: ours, REGISTER asked for; 2: one a
+ * handoff closed; -1: another connection */
+int nvg_ho_conn_closed(sip_msg_t *msg)
+{
+	struct ip_addr ip;
+	int port, i, af;
+	char host[INET6_ADDRSTRLEN + 3];
+	str *proxy;
+
+	if(nvg_ho == NULL || msg == NULL
+			|| (msg->rcv.proto != PROTO_TLS && msg->rcv.proto != PROTO_TCP))
+		return -1;
+	for(af = 4; af <= 6; af += 2) {
+		proxy = af == 4 ? &nvg_reg_proxy : &nvg_reg_proxy6;
+		if(!ho_home_peer(proxy, &ip, &port, host, (int)sizeof(host)))
+			continue;
+		if(port != msg->rcv.src_port || !ip_addr_cmp(&ip, &msg->rcv.src_ip))
+			continue;
+		/* no lock: this runs in tcp_main, which a lock holder may be waiting
+		 * for (a send that opens a connection); the handoff stored the id
+		 * before asking tcp_main to close the connection */
+		for(i = 0; i < 8 && i < (int)nvg_ho->closed_n; i++)
+			if(nvg_ho->closed_ids[i] == msg->rcv.proto_reserved1)
+				break;
+		if(i < 8 && i < (int)nvg_ho->closed_n) {
+			LM_DBG("connection %d to %s:%d: closed by a handoff\n",
+					msg->rcv.proto_reserved1, host, port);
+			return 2;
+		}
+		nvg_ho->conn_lost++;
+		LM_NOTICE("connection %d to Proxy 1 (%s:%d) lost: own REGISTER in %d s to open "
+				  "a new one\n", msg->rcv.proto_reserved1, host, port, nvg_reg_retry);
+		nvg_selfreg_conn_lost();
+		return 1;
+	}
+	return -1;
 }
 
 static void ho_start(int64_t t_change, unsigned int coalesced, const char *forced, int faf,
@@ -1275,10 +1338,11 @@ void nvg_ho_status_rpc(rpc_t *rpc, void *th)
 			c.nents, "last_moved_by_list", c.via_list, "last_fallback_reinvites",
 			c.via_fallback, "last_fallback_failed", c.fallback_fail, "handoffs",
 			(int)get_stat_val(nvg_st_handoffs), "last_error", c.last_error);
-	rpc->struct_add(th, "dddd", "coalesced_changes", (int)get_stat_val(nvg_st_coalesced),
+	rpc->struct_add(th, "ddddd", "coalesced_changes", (int)get_stat_val(nvg_st_coalesced),
 			"list_failures", (int)get_stat_val(nvg_st_list_failures),
 			"fallback_reinvites", (int)get_stat_val(nvg_st_fallbacks),
-			"sdp_rewritten", (int)get_stat_val(nvg_st_sdp_rewritten));
+			"sdp_rewritten", (int)get_stat_val(nvg_st_sdp_rewritten),
+			"home_conn_lost", (int)c.conn_lost);
 }
 
 counter_val_t nvg_ho_stat_last_ms(void)

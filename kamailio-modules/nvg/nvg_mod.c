@@ -139,6 +139,7 @@ static void nvg_rpc_resolve(rpc_t *rpc, void *ctx);
 static void nvg_rpc_register(rpc_t *rpc, void *ctx);
 static int w_nvg_egress(sip_msg_t *msg, char *p1, char *p2);
 static int w_nvg_sdp_egress(sip_msg_t *msg, char *p1, char *p2);
+static int w_nvg_home_conn_closed(sip_msg_t *msg, char *p1, char *p2);
 static void nvg_rpc_dialogs(rpc_t *rpc, void *ctx);
 
 /* clang-format off */
@@ -161,6 +162,8 @@ static cmd_export_t cmds[] = {
 		REQUEST_ROUTE | FAILURE_ROUTE | BRANCH_ROUTE},
 	{"nvg_sdp_egress",     (cmd_function)w_nvg_sdp_egress, 0, 0, 0,
 		REQUEST_ROUTE | ONREPLY_ROUTE | FAILURE_ROUTE | BRANCH_ROUTE},
+	{"nvg_home_conn_closed", (cmd_function)w_nvg_home_conn_closed, 0, 0, 0,
+		EVENT_ROUTE},
 	{0, 0, 0, 0, 0, 0}
 };
 
@@ -707,6 +710,20 @@ static int w_nvg_sdp_egress(sip_msg_t *msg, char *p1, char *p2)
 	return ki_nvg_sdp_egress(msg);
 }
 
+/* event_route[tcp:closed|tcp:timeout|tcp:reset] (tcpops): 1 when the
+ * connection to Proxy 1 was lost (the own REGISTER opens a new one), 2 when a
+ * handoff closed it, -1 for any other connection */
+static int ki_nvg_home_conn_closed(sip_msg_t *msg)
+{
+	NVG_GW_ONLY("nvg_home_conn_closed");
+	return nvg_ho_conn_closed(msg);
+}
+
+static int w_nvg_home_conn_closed(sip_msg_t *msg, char *p1, char *p2)
+{
+	return ki_nvg_home_conn_closed(msg);
+}
+
 /* clang-format off */
 static sr_kemi_t sr_kemi_nvg_exports[] = {
 	{ str_init("nvg"), str_init("nvg_is_logical_uri"),
@@ -751,6 +768,11 @@ static sr_kemi_t sr_kemi_nvg_exports[] = {
 	},
 	{ str_init("nvg"), str_init("nvg_sdp_egress"),
 		SR_KEMIP_INT, ki_nvg_sdp_egress,
+		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("nvg"), str_init("nvg_home_conn_closed"),
+		SR_KEMIP_INT, ki_nvg_home_conn_closed,
 		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
 			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
 	},

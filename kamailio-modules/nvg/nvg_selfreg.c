@@ -333,6 +333,28 @@ int nvg_selfreg_now(void)
 	return 0;
 }
 
+/* the connection to Proxy 1 went away (nvg_ho_conn_closed()): handled as a
+ * failed REGISTER, the next one register_retry s later, not at the refresh.
+ * Not at once: a Proxy 1 that closed its connections is usually restarting,
+ * and a REGISTER sent into a refused TLS connect gets no error from the
+ * asynchronous connect, only tm's 408 after fr_timer (30 s). A REGISTER in
+ * flight stands for it. */
+int nvg_selfreg_conn_lost(void)
+{
+	time_t at;
+
+	if(!nvg_sr)
+		return -1;
+	/* no lock: this runs in tcp_main, and the timer holds the lock while
+	 * tm may wait for tcp_main to open a connection */
+	if(nvg_sr->state != NVG_SR_SENDING) {
+		at = time(NULL) + nvg_reg_retry;
+		if(at < nvg_sr->next_at)
+			nvg_sr->next_at = at;
+	}
+	return 0;
+}
+
 void nvg_selfreg_rpc(rpc_t *rpc, void *th)
 {
 	time_t now = time(NULL);

@@ -19,11 +19,14 @@
 #     re-INVITE, ACK and BYE, cn-p -> mn-2 with an SDES offer (a=crypto)
 #     and home's re-INVITE, ACK and BYE: on the egress link 0 SIP messages in
 #     clear in either direction, the SRTP key nowhere in clear;
+#  1c2. Proxy 1 restarts: the NVG finds its connection lost (tcpops
+#     event route, nvg_home_conn_closed()) and registers again over a new
+#     one at once, not at the refresh; a call from home reaches the MN;
 #  1d. the NVG (now following egr0, EGRESS_IF) moves to another address: a
 #     new TLS connection from there, its REGISTER re-aliases it, and a new
 #     call from home reaches the MN over it (0 SIP messages in clear); idle,
 #     the NVG sends TCP keep-alive probes on it (KEEPALIVE_S) and Proxy 1
-#     answers them;
+#     answers them; the connection the handoff closed is not counted lost;
 #  1e. the NVG is gone (its connection closed, its binding still at home):
 #     a call from home gets 480 + Warning "no TLS connection from the NVG"
 #     from Proxy 1, which opens no connection and sends nothing in clear;
@@ -202,6 +205,26 @@ p1r="$(( $(p1_requests proxy1) - p1r0 ))"
 key_in_clear egress2 && h_fail "the SDES offer is visible in clear on the egress link"
 h_pass "cn-p -> mn-3 (the MN's re-INVITE, ACK, BYE) and cn-p -> mn-2 (a=crypto offer; home's re-INVITE, ACK, BYE) through Proxy 1 over the NVG's TLS connection: $in2 TLS records with data to $EGR, $out2 from it, 0 SIP messages in clear either way, no a=crypto/key in clear, 0 connections opened by Proxy 1 (Proxy 1 received $p1r requests)"
 
+# ---- 1c2. Proxy 1 restarts: the NVG's connection is gone, its REGISTER opens a new one -----------
+nvg_stat() { h_kamcmd "$1" nvg.status 2>/dev/null | awk -v k="$2:" '$1 == k { print $2 }'; }
+lost0="$(nvg_stat nvg home_conn_lost)"; sent0="$(nvg_stat nvg own_sent)"
+[ "${lost0:-x}" = 0 ] || h_fail "nvg.status home_conn_lost before any loss: '${lost0}'"
+h_stop proxy1
+mv "$H_DIR/proxy1.log" "$H_DIR/proxy1.first.log"
+T_P1="$(date +%s%3N)"
+nvgnet_proxy1
+T_P1UP="$(date +%s%3N)"
+# REGISTER_EXPIRES is 600 here: without the lost-connection REGISTER the
+# next one would leave ~570 s after the last
+reopened() { [ "$(nvg_stat nvg home_conn_lost)" -ge 1 ] && [ "$(nvg_stat nvg own_sent)" -gt "$sent0" ] \
+    && [ "$(nvg_stat nvg own_registration)" = registered ] && [ "$(nvg_stat nvg own_last_code)" = 200 ]; }
+h_wait_for 40 reopened || h_fail "after Proxy 1's restart the NVG did not register again: $(h_kamcmd nvg nvg.status | grep -E 'own_|home_conn_lost')"
+T_RE="$(date +%s%3N)"
+h_grepq "connection [0-9]* to Proxy 1 ($HOMEIP:5061) lost: own REGISTER in 10 s to open a new one" < "$H_DIR/nvg.log" \
+    || h_fail "the NVG did not log the lost connection"
+home_srtp_call mn_uas_p1 cn_srtp_p1 "after Proxy 1 restarted"
+h_pass "Proxy 1 restarted: the NVG saw its connection lost ($(nvg_stat nvg home_conn_lost)), registered again over a new one ($(( $(nvg_stat nvg own_sent) - sent0 )) REGISTER(s), Proxy 1 ready with its Diameter peer $(( T_P1UP - T_P1 )) ms after the restart began, the NVG registered $(( T_RE - T_P1UP )) ms after that (register_retry 10 s), not at the 600 s refresh); home -> mn-2 (a=crypto, re-INVITE, BYE) over it"
+
 # ---- 1d. a handoff: new address, new connection, home's call follows ---------------------------
 h_stop nvg
 ip -n "$RTR" addr add 198.18.21.1/24 dev rveh || h_fail "router address 198.18.21.1"
@@ -232,6 +255,7 @@ syn3="$(( $(syn_to egress3 "$EGR") + $(syn_to egress3 "$EGR2") ))"
 [ "$hello3" -ge 1 ] && [ "$in3" -ge 4 ] || h_fail "after the handoff: $hello3 ClientHello from $EGR2, $in3 TLS records with data to it"
 [ "$syn3" = 0 ] || h_fail "Proxy 1 opened $syn3 TCP connection(s) toward the NVG"
 key_in_clear egress3 && h_fail "the SDES offer is visible in clear after the handoff"
+[ "$(nvg_stat nvgh home_conn_lost)" = 0 ] || h_fail "the connection the handoff closed counted as lost (home_conn_lost $(nvg_stat nvgh home_conn_lost))"
 h_pass "handoff $EGR -> $EGR2: a new TLS connection from $EGR2 ($hello3 ClientHello), the REGISTER re-aliased it; cn-p -> mn-2 (a=crypto, re-INVITE, BYE from home) over it: $in3 TLS records with data to $EGR2, 0 SIP messages in clear, 0 connections opened by Proxy 1; idle, $ka TCP keep-alive probes from the NVG, $ka_ack answered"
 
 # ---- 1e. no connection from the NVG: a clear error, nothing in clear ---------------------------

@@ -69,16 +69,21 @@ nvgnet_home() {
     done
     H_NS="$HOM" h_kamailio proxy2 "$H_ROOT/cfg/kamailio/proxy2.cfg" -A "LISTEN=udp:$HOMEIP:5070" \
         -A REG_MIN_EXPIRES=1 -A NO_ALG "${NVGNET_P2_ARGS[@]}"
-    H_NS="$HOM" h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" "${NVGNET_PLAIN[@]}" -A "LISTEN=udp:$HOMEIP:5060" \
-        -A "NEXT_HOP=\"sip:$HOMEIP:5070\"" -A "CDP_CONFIG=\"$H_CDP_XML\"" -A NO_OVSENSE \
-        "${NVGNET_P1_ARGS[@]}"
-    h_wait_for 45 bash -c "kamcmd -s unix:$H_DIR/proxy1.ctl hotp_auth.status | h_grepq 'peers_open: 1'" \
-        || h_fail "Proxy 1's cdp did not open the Diameter peer"
+    nvgnet_proxy1
     NVG_ARGS=("${NVGNET_PLAIN[@]}" -A "LISTEN=udp:$ING:5060" -A "INNER_LISTEN=udp:$INNER:5060" -A "ADVERTISE_IP=$EGR"
         -A "NEXT_HOP=\"sip:$HOMEIP:5060\"" -A "NVG_DOMAIN=\"$NVGNET_NVGD\""
         -A 'INGRESS_NET="198.18.10.0/24"' -A "DB_URL=\"sqlite://$H_DIR/nvg.sqlite\""
         -A NVG_REGISTER -A REGISTER_EXPIRES=600 -A NVG_TIMER=1
         -A "HOTP_SECRET_FILE=\"$H_DIR/nvg.secret\"" -A "HOTP_COUNTER_FILE=\"$H_DIR/nvg.counter\"")
+}
+
+# nvgnet_proxy1: (re)start Proxy 1 (after nvgnet_home) and wait for its Diameter peer
+nvgnet_proxy1() {
+    H_NS="$HOM" h_kamailio proxy1 "$H_ROOT/cfg/kamailio/proxy1.cfg" "${NVGNET_PLAIN[@]}" -A "LISTEN=udp:$HOMEIP:5060" \
+        -A "NEXT_HOP=\"sip:$HOMEIP:5070\"" -A "CDP_CONFIG=\"$H_CDP_XML\"" -A NO_OVSENSE \
+        "${NVGNET_P1_ARGS[@]}"
+    h_wait_for 45 bash -c "kamcmd -s unix:$H_DIR/proxy1.ctl hotp_auth.status | h_grepq 'peers_open: 1'" \
+        || h_fail "Proxy 1's cdp did not open the Diameter peer"
 }
 
 nvgnet_nvg() {
