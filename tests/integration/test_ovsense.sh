@@ -148,13 +148,15 @@ h_kamailio p1-oc "$H_ROOT/cfg/kamailio/proxy1.cfg" -A WITH_PLAIN -A "LISTEN=udp:
     -A "NEXT_HOP=\"sip:127.0.0.1:$UP\"" -A "CDP_CONFIG=\"$H_DIR/cdp.xml\"" -A NO_AUTH
 DEST="udp:127.0.0.1:$UP"
 # uas_run NAME OCP CALLS : 3 calls to a UAS that answers with the given Via parameters
+# (each held 100 ms: an ACK and a BYE sent back to back may pass through two
+# Proxy 1 workers and reach the UAS in the other order)
 uas_run() {
     local name="$1" ocp="$2" n="$3"
     h_start "uas-$name" bash -c "cd '$H_DIR' && exec timeout 30 sipp -nostdin -sf '$SC/uas_oc.xml' \
         -set ocp '$ocp' -i 127.0.0.1 -p $UP -m $n"
     sleep 0.3
     h_sipp "uac-$name" -sf "$SC/uac_overload.xml" -set prio normal -s svc -i 127.0.0.1 -p "$(h_port)" \
-        -r 5 -m 3 -recv_timeout 5000 -timeout 20s -stf "$H_DIR/uac-$name.csv" "127.0.0.1:$P1" || true
+        -r 5 -m 3 -d 100 -recv_timeout 5000 -timeout 20s -stf "$H_DIR/uac-$name.csv" "127.0.0.1:$P1" || true
     h_stop "uas-$name"
 }
 n=0
